@@ -1,0 +1,85 @@
+import { Command, Option } from '@commander-js/extra-typings';
+import { buildCommand, printFailure } from './commands/build.js';
+import { cleanCommand } from './commands/clean.js';
+import { GRAPH_FORMATS, graphCommand } from './commands/graph.js';
+import { listCommand } from './commands/list.js';
+import { UserError } from './errors.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function program(): Command {
+  const cli = new Command('hermit-toolchain')
+    .description(
+      'Builds the HermitCore cross toolchain (x86_64-hermit) from pinned upstream sources and\n' +
+        'packages it for Debian. Recipes live in <toolchain>/recipes/*.yaml; every task is keyed by\n' +
+        'a hash of its inputs, so a rerun does only what changed.',
+    )
+    .option('--toolchain <dir>', 'toolchain directory holding toolchain.yaml, recipes/ and patches/ (default: this repository)')
+    .option('--config <file>', 'profile to use instead of <toolchain>/toolchain.yaml')
+    .option('--work <dir>', 'work directory for sources, builds, images, logs and state', 'build')
+    .option('--cache <dir>', 'download cache shared by work directories (default: $XDG_CACHE_HOME/hermit-toolchain)')
+    .option('-j, --jobs <n>', 'job budget shared by all tasks and their makes (default: number of cores)')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  hermit-toolchain build                      build every recipe (and its packages)
+  hermit-toolchain build newlib --jobs 2      build newlib and what it needs
+  hermit-toolchain graph --format dot | dot -Tsvg > graph.svg
+  hermit-toolchain list                       which recipes are up to date`,
+    );
+
+  cli
+    .command('build')
+    .description('build recipes and everything they need (all recipes when none are named)')
+    .argument('[recipes...]', 'recipes to build')
+    .option('--force <recipe>', 'run every task of this recipe again (repeatable)', collect, [] as string[])
+    .option('-k, --keep-going', 'after a failure, go on with everything that does not depend on it')
+    .addHelpText('after', '\nEnds with one line: "summary: ran N tasks, skipped M, failed K in <time>". Ctrl-C stops every\nrunning step and exits 130; the next build resumes where this one stopped.')
+    .action(async (recipes, options, command) => {
+      process.exitCode = await buildCommand(recipes, { ...command.optsWithGlobals(), ...options });
+    });
+
+  cli
+    .command('graph')
+    .description('print the task graph with each task key')
+    .argument('[recipes...]', 'limit to these recipes and what they need')
+    .addOption(new Option('--format <format>', 'output format').choices(GRAPH_FORMATS).default('text' as const))
+    .action(async (recipes, options, command) => {
+      process.exitCode = await graphCommand(recipes, { ...command.optsWithGlobals(), ...options });
+    });
+
+  cli
+    .command('list')
+    .description('list recipes, their versions and packages, and whether each is up to date')
+    .action(async (_options, command) => {
+      process.exitCode = await listCommand(command.optsWithGlobals());
+    });
+
+  cli
+    .command('clean')
+    .description('remove what recipes left in the work directory (everything when none are named)')
+    .argument('[recipes...]', 'recipes to clean')
+    .action(async (recipes, _options, command) => {
+      process.exitCode = await cleanCommand(recipes, command.optsWithGlobals());
+    });
+
+  return cli;
+}
+
+/** Runs the CLI; returns the exit code instead of exiting so tests can call it. */
+export async function main(argv: readonly string[]): Promise<number> {
+  process.exitCode = 0;
+  try {
+    await program().parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof UserError) {
+      printFailure(error);
+      return error.exitCode;
+    }
+    process.stderr.write(`internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 70;
+  }
+}

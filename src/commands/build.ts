@@ -1,0 +1,62 @@
+import { executeBuild, prepareBuild } from '../build/execute.js';
+import { UserError, describeError } from '../errors.js';
+import { listrReporter } from '../ui/progress.js';
+import { plainReporter } from '../ui/plain.js';
+import { summaryLine, type BuildReporter } from '../ui/reporter.js';
+import { resolveContext, type GlobalOptions } from './context.js';
+
+export interface BuildCommandOptions extends GlobalOptions {
+  readonly force?: string[] | undefined;
+  readonly keepGoing?: boolean | undefined;
+}
+
+/** Prints a failure the way every command does: one line, the details, where the log is. */
+export function printFailure(error: unknown, out: NodeJS.WritableStream = process.stderr): void {
+  out.write(`error: ${describeError(error)}\n`);
+  if (error instanceof UserError) {
+    for (const line of error.details) out.write(`  | ${line}\n`);
+    if (error.logPath) out.write(`  log: ${error.logPath}\n`);
+  }
+}
+
+export function chooseReporter(): BuildReporter {
+  return process.stdout.isTTY && !process.env.CI ? listrReporter() : plainReporter(process.stdout);
+}
+
+/**
+ * Runs a build until it ends, is cancelled (SIGINT/SIGTERM: exit 130) or fails. The next run
+ * picks up where this one stopped, since only finished tasks record their keys.
+ */
+export async function buildCommand(recipes: string[], options: BuildCommandOptions): Promise<number> {
+  const context = await resolveContext(options);
+  const prepared = await prepareBuild({ ...context, selected: recipes });
+  const controller = new AbortController();
+  let interrupted: string | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) {
+      process.stderr.write(`\n${signal} again: exiting without waiting\n`);
+      process.exit(130);
+    }
+    interrupted = signal;
+    process.stderr.write(`\n${signal}: stopping every running step (press again to exit at once)\n`);
+    controller.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const outcome = await executeBuild(prepared, {
+      keepGoing: options.keepGoing ?? false,
+      force: options.force ?? [],
+      reporter: chooseReporter(),
+      signal: controller.signal,
+    });
+    if (!interrupted) for (const { error } of outcome.errors) printFailure(error);
+    if (outcome.notStarted > 0) process.stdout.write(`not started: ${outcome.notStarted} tasks\n`);
+    process.stdout.write(`${summaryLine(outcome)}\n`);
+    if (interrupted) return 130;
+    return outcome.failed > 0 ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,33 @@
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { WorkLayout } from '../build/layout.js';
+import { UserError } from '../errors.js';
+import { acquireLock } from '../graph/lock.js';
+import { resolveContext, type GlobalOptions } from './context.js';
+
+/** Removes what recipes left in the work directory; without names, the whole work directory. */
+export async function cleanCommand(recipes: string[], options: GlobalOptions): Promise<number> {
+  const context = await resolveContext(options);
+  const layout = new WorkLayout(context.workDir);
+  for (const name of recipes) {
+    if (!context.toolchain.recipes.has(name)) throw new UserError(`clean ${name}: no such recipe`);
+  }
+  const unlock = await acquireLock(layout.lock);
+  try {
+    if (recipes.length === 0) {
+      // Everything but the lock we hold; the folder itself goes once the lock is released.
+      for (const entry of await readdir(layout.root)) {
+        if (path.join(layout.root, entry) !== layout.lock) await rm(path.join(layout.root, entry), { recursive: true, force: true });
+      }
+      process.stdout.write(`removed everything in ${layout.root}\n`);
+      return 0;
+    }
+    for (const name of recipes) {
+      for (const dir of layout.recipeDirs(name)) await rm(dir, { recursive: true, force: true });
+      process.stdout.write(`cleaned ${name}\n`);
+    }
+    return 0;
+  } finally {
+    await unlock();
+  }
+}

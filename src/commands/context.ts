@@ -1,0 +1,43 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../errors.js';
+import { defaultCacheDir } from '../build/layout.js';
+import { loadToolchain, type Toolchain } from '../recipes/load.js';
+
+/** The options every command accepts (see `hermit-toolchain --help`). */
+export interface GlobalOptions {
+  readonly toolchain?: string | undefined;
+  readonly config?: string | undefined;
+  readonly work?: string | undefined;
+  readonly cache?: string | undefined;
+  readonly jobs?: string | undefined;
+}
+
+export interface CommandContext {
+  readonly toolchain: Toolchain;
+  readonly workDir: string;
+  readonly cacheDir: string;
+  readonly jobs: number;
+}
+
+/** The repository this CLI was installed from: its recipes are the default toolchain. */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function parseJobs(value: string | undefined): number {
+  if (value === undefined) return os.availableParallelism();
+  const jobs = Number(value);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UserError(`--jobs must be a whole number of at least 1, not "${value}"`);
+  return jobs;
+}
+
+export async function resolveContext(options: GlobalOptions): Promise<CommandContext> {
+  const toolchainDir = path.resolve(options.toolchain ?? PACKAGE_ROOT);
+  const toolchain = await loadToolchain(toolchainDir, options.config ? { profileFile: path.resolve(options.config) } : {});
+  return {
+    toolchain,
+    workDir: path.resolve(options.work ?? 'build'),
+    cacheDir: path.resolve(options.cache ?? defaultCacheDir()),
+    jobs: parseJobs(options.jobs),
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Two kinds of failure reach the user. A UserError is something the user can act on (a bad
+ * recipe, a failed step, a checksum mismatch): it is printed as one line plus, where one exists,
+ * the log to read. Anything else is a bug and is printed with its stack.
+ */
+export class UserError extends Error {
+  /** Where to look for details (a log file), printed under the message. */
+  readonly logPath: string | undefined;
+  /** Extra lines printed between the message and the log path (e.g. the tail of a log). */
+  readonly details: readonly string[];
+  readonly exitCode: number;
+
+  constructor(
+    message: string,
+    options: { logPath?: string; details?: readonly string[]; exitCode?: number; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.logPath = options.logPath;
+    this.details = options.details ?? [];
+    this.exitCode = options.exitCode ?? 1;
+  }
+}
+
+/** A recipe or profile file that cannot be read, parsed or validated. */
+export class ConfigError extends UserError {
+  constructor(
+    readonly file: string,
+    readonly where: string | undefined,
+    problem: string,
+    readonly line?: number,
+  ) {
+    const location = line === undefined ? file : `${file}:${line}`;
+    super(`${location}: ${where ? `${where}: ` : ''}${problem}`);
+  }
+}
+
+/** Planning problems: cycles, missing needs, unknown placeholders. */
+export class PlanError extends UserError {}
+
+/** A task of the graph failed while running. */
+export class TaskError extends UserError {
+  constructor(
+    readonly recipe: string,
+    readonly task: string,
+    problem: string,
+    options: { logPath?: string; details?: readonly string[]; cause?: unknown } = {},
+  ) {
+    super(`${recipe}: ${task}: ${problem}`, options);
+  }
+}
+
+/** Another run holds the work directory. */
+export class LockError extends UserError {}
+
+/** The user pressed Ctrl-C or the process got SIGTERM. */
+export class InterruptedError extends UserError {
+  constructor(signal: string) {
+    super(`interrupted by ${signal}`, { exitCode: 130 });
+  }
+}
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,131 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, isMap, isPair, isScalar, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { PROFILE_FILE, profileFileSchema, toProfile, type Profile } from './profile.js';
+import { recipeSchema, type Recipe } from './schema.js';
+
+export interface Toolchain {
+  /** Absolute path of the toolchain directory (holds toolchain.yaml, recipes/, patches/). */
+  readonly dir: string;
+  readonly profile: Profile;
+  /** Recipes by name, in file-name order. */
+  readonly recipes: ReadonlyMap<string, Recipe>;
+}
+
+const PLACEHOLDER_HINT =
+  'a value that starts with a placeholder must be quoted, e.g. "{src}/configure" (YAML reads {…} as a mapping)';
+
+/** Parses YAML and validates it, turning every problem into a ConfigError with file, key path and line. */
+export function parseYamlFile<S extends z.ZodType>(file: string, text: string, schema: S): z.infer<S> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const line = lineCounter.linePos(syntax.pos[0]).line;
+    const sourceLine = text.split('\n')[line - 1] ?? '';
+    const hint = /(^|[\s[,:-])\{[a-z]+(:[a-z0-9.+-]+)?\}/.test(sourceLine) ? `; ${PLACEHOLDER_HINT}` : '';
+    throw new ConfigError(file, undefined, `YAML syntax error: ${firstLine(syntax.message)}${hint}`, line);
+  }
+  const data: unknown = doc.toJS();
+  const result = schema.safeParse(data ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  let keyPath = issue.path.map(String);
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    keyPath = [...keyPath, issue.keys[0]!];
+    message = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''}`;
+  }
+  if (looksLikeUnquotedPlaceholder(doc, issue.path)) message += `; ${PLACEHOLDER_HINT}`;
+  const line = lineOf(doc, keyPath, lineCounter);
+  throw new ConfigError(file, keyPath.length > 0 ? keyPath.join('.') : '(top level)', message, line);
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.trim();
+}
+
+/** Line of the deepest node of `keyPath` that exists in the document (a missing key points at its parent). */
+function lineOf(doc: Document, keyPath: readonly string[], counter: LineCounter): number | undefined {
+  for (let depth = keyPath.length; depth >= 0; depth--) {
+    const prefix = keyPath.slice(0, depth);
+    const parent = depth === 0 ? doc.contents : doc.getIn(prefix.slice(0, -1), true);
+    // Point at the key itself when we can: that is the line a user edits.
+    if (depth > 0 && isMap(parent)) {
+      const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === prefix.at(-1));
+      if (pair && isScalar(pair.key) && pair.key.range) return counter.linePos(pair.key.range[0]).line;
+    }
+    const node = depth === 0 ? doc.contents : doc.getIn(prefix, true);
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    if (range) return counter.linePos(range[0]).line;
+  }
+  return undefined;
+}
+
+/** `- {src}/configure` parses as a mapping `{src: null}`: detect it to give the quoting hint. */
+function looksLikeUnquotedPlaceholder(doc: Document, issuePath: readonly PropertyKey[]): boolean {
+  const node = doc.getIn(issuePath.map((p) => (typeof p === 'number' ? p : String(p))), true);
+  if (!isMap(node) || node.items.length !== 1) return false;
+  const only = node.items[0];
+  return isPair(only) && isScalar(only.key) && (only.value === null || (isScalar(only.value) && only.value.value === null));
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export async function loadProfile(file: string): Promise<Profile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return toProfile(profileFileSchema.parse({}));
+    throw new ConfigError(file, undefined, `cannot read: ${(error as Error).message}`);
+  }
+  return toProfile(parseYamlFile(file, text, profileFileSchema));
+}
+
+export async function loadRecipe(toolchainDir: string, file: string): Promise<Recipe> {
+  const text = await readFile(file, 'utf8');
+  const parsed = parseYamlFile(file, text, recipeSchema);
+  const expected = path.basename(file).replace(/\.ya?ml$/, '');
+  if (parsed.name !== expected) {
+    throw new ConfigError(file, 'name', `is "${parsed.name}" but the file is named ${path.basename(file)}; a recipe file's name is its recipe name`);
+  }
+  let patchDir: string | undefined;
+  if (parsed.patches !== undefined) {
+    patchDir = path.resolve(toolchainDir, parsed.patches);
+    if (!(await isDirectory(patchDir))) {
+      throw new ConfigError(file, 'patches', `folder ${patchDir} does not exist`);
+    }
+  }
+  return { ...parsed, file, patchDir };
+}
+
+/**
+ * Loads a toolchain directory: the profile (`toolchain.yaml`, optional, every key has a default)
+ * and every `recipes/*.yaml`.
+ */
+export async function loadToolchain(dir: string, options: { profileFile?: string } = {}): Promise<Toolchain> {
+  const root = path.resolve(dir);
+  const recipeDir = path.join(root, 'recipes');
+  if (!(await isDirectory(recipeDir))) {
+    throw new ConfigError(root, undefined, 'not a toolchain directory: it has no recipes/ folder (use --toolchain DIR)');
+  }
+  const profile = await loadProfile(options.profileFile ?? path.join(root, PROFILE_FILE));
+  const files = (await readdir(recipeDir)).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const recipes = new Map<string, Recipe>();
+  for (const file of files) {
+    const recipe = await loadRecipe(root, path.join(recipeDir, file));
+    const clash = recipes.get(recipe.name);
+    if (clash) throw new ConfigError(recipe.file, 'name', `recipe "${recipe.name}" is also defined in ${clash.file}`);
+    recipes.set(recipe.name, recipe);
+  }
+  return { dir: root, profile, recipes };
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+export const PROFILE_FILE = 'toolchain.yaml';
+
+/** The toolchain profile (`toolchain.yaml`): values shared by every recipe. */
+export const profileFileSchema = z.strictObject({
+  target: z.string().regex(/^[a-z0-9_]+(-[a-z0-9_.]+)+$/, 'must be a GNU triplet such as x86_64-hermit').default('x86_64-hermit'),
+  prefix: z.string().regex(/^\/\S*[^/]$/, 'must be an absolute path without a trailing slash').default('/opt/hermit'),
+  /** ELF OS/ABI stamped on target objects: a name (Standalone, HermitCore, ...) or 0-255. */
+  osabi: z.union([z.string().min(1), z.number().int().min(0).max(255)]).default('Standalone'),
+  maintainer: z
+    .string()
+    .regex(/^[^<>]+ <[^<>@\s]+@[^<>\s]+>$/, 'must look like `Name <address>`')
+    .default('HermitCore toolchain builders <toolchain@hermit-os.org>'),
+  /** Debian revision appended to every upstream version (`2.40-1`). */
+  revision: z.string().regex(/^[0-9A-Za-z.+~]+$/, 'must be a Debian revision such as 1 or 0.1').default('1'),
+  /** Timestamp used for every file in the packages and the repository index. */
+  'source-date-epoch': z.number().int().nonnegative().default(1672531200),
+});
+export type ProfileFile = z.infer<typeof profileFileSchema>;
+
+export interface Profile {
+  readonly target: string;
+  readonly prefix: string;
+  readonly osabi: string | number;
+  readonly maintainer: string;
+  readonly revision: string;
+  readonly sourceDateEpoch: number;
+}
+
+export function toProfile(file: ProfileFile): Profile {
+  return {
+    target: file.target,
+    prefix: file.prefix,
+    osabi: file.osabi,
+    maintainer: file.maintainer,
+    revision: file.revision,
+    sourceDateEpoch: file['source-date-epoch'],
+  };
+}

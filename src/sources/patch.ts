@@ -1,0 +1,40 @@
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { sha256Hex, type PatchFileHash } from '../graph/keys.js';
+import { UserError } from '../errors.js';
+import { StepFailure, runStep, tailLines } from '../build/run.js';
+
+/** The `*.patch` files of a folder in name order (the order they are applied). */
+export async function listPatches(dir: string): Promise<string[]> {
+  const names = (await readdir(dir)).filter((name) => name.endsWith('.patch')).sort();
+  return names.map((name) => path.join(dir, name));
+}
+
+export async function hashPatches(dir: string): Promise<PatchFileHash[]> {
+  const files = await listPatches(dir);
+  return Promise.all(files.map(async (file) => ({ name: path.basename(file), sha256: sha256Hex(await readFile(file)) })));
+}
+
+export class PatchError extends UserError {}
+
+/**
+ * Applies patches with GNU patch -p1, each checked with --dry-run first so that a stale patch is
+ * reported before it touches a file. The caller discards the tree if this throws.
+ */
+export async function applyPatches(srcDir: string, patches: readonly string[], logFile: string, env: Readonly<Record<string, string>>): Promise<void> {
+  for (const patch of patches) {
+    for (const dryRun of [true, false]) {
+      const argv = ['patch', '-p1', '--forward', '--batch', '--no-backup-if-mismatch', ...(dryRun ? ['--dry-run'] : []), '-i', patch];
+      try {
+        await runStep(argv, { cwd: srcDir, env, logFile });
+      } catch (error) {
+        if (!(error instanceof StepFailure)) throw error;
+        const output = (await tailLines(logFile, 40)).filter((line) => /FAILED|Hunk|can't find file|malformed|No file to patch|Reversed/i.test(line));
+        throw new PatchError(`patch ${path.basename(patch)} does not apply${output.length ? `: ${output[0]!.trim()}` : ''}`, {
+          details: output.slice(0, 20),
+          logPath: logFile,
+        });
+      }
+    }
+  }
+}

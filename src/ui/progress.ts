@@ -1,0 +1,101 @@
+import { Listr, type ListrTaskWrapper, type ListrDefaultRenderer, type ListrSimpleRenderer } from 'listr2';
+import type { PlannedTask } from '../graph/plan.js';
+import { formatDuration, type BuildReporter } from './reporter.js';
+
+type Row = ListrTaskWrapper<unknown, ListrDefaultRenderer, ListrSimpleRenderer>;
+
+interface RecipeRow {
+  readonly name: string;
+  readonly version: string;
+  total: number;
+  finished: number;
+  skipped: number;
+  running: Map<string, number>;
+  failed: string | undefined;
+  row?: Row;
+  done?: () => void;
+}
+
+/**
+ * A live view on a terminal: one listr2 row per recipe showing its running task and elapsed
+ * time. listr2 only displays; the scheduler decides what runs.
+ */
+export function listrReporter(): BuildReporter {
+  const rows = new Map<string, RecipeRow>();
+  let listr: Promise<unknown> | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+
+  const title = (r: RecipeRow): string => {
+    const now = Date.now();
+    const running = [...r.running].map(([kind, since]) => `${kind} ${formatDuration(now - since)}`);
+    const state = r.failed ? `${r.failed} failed` : running.length > 0 ? running.join(', ') : r.finished === 0 ? 'waiting' : 'waiting for its needs';
+    return `${r.name} ${r.version}: ${state} [${r.finished}/${r.total}]`;
+  };
+  const settle = (r: RecipeRow): void => {
+    if (r.finished < r.total && !r.failed) return;
+    if (r.row) {
+      if (r.failed) r.row.title = title(r);
+      else if (r.skipped === r.total) r.row.skip(`${r.name} ${r.version}: up to date`);
+      else r.row.title = `${r.name} ${r.version}: done`;
+    }
+    r.done?.();
+  };
+
+  return {
+    start(plan) {
+      for (const recipe of plan.recipes) {
+        const total = [...plan.tasks.values()].filter((t) => t.recipe === recipe.name).length;
+        rows.set(recipe.name, { name: recipe.name, version: recipe.version, total, finished: 0, skipped: 0, running: new Map(), failed: undefined });
+      }
+      listr = new Listr(
+        [...rows.values()].map((r) => ({
+          title: title(r),
+          task: (_ctx: unknown, row: Row) =>
+            new Promise<void>((resolve, reject) => {
+              r.row = row;
+              r.done = () => (r.failed ? reject(new Error(title(r))) : resolve());
+              settle(r);
+            }),
+        })),
+        { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } },
+      )
+        .run()
+        .catch(() => undefined);
+      ticker = setInterval(() => {
+        for (const r of rows.values()) if (r.running.size > 0 && r.row) r.row.title = title(r);
+      }, 1000);
+    },
+    taskStarted(task: PlannedTask) {
+      const r = rows.get(task.recipe);
+      if (!r) return;
+      r.running.set(task.kind, Date.now());
+      if (r.row) r.row.title = title(r);
+    },
+    taskProgress(task, text) {
+      const r = rows.get(task.recipe);
+      if (r?.row) r.row.output = text;
+    },
+    taskFinished(task, status) {
+      const r = rows.get(task.recipe);
+      if (!r) return;
+      r.running.delete(task.kind);
+      r.finished += 1;
+      if (status === 'skipped') r.skipped += 1;
+      if (status === 'failed') r.failed = task.kind;
+      if (r.row) r.row.title = title(r);
+      settle(r);
+    },
+    async end() {
+      if (ticker) clearInterval(ticker);
+      // Recipes that never got to run (a failure stopped the build) close as they are.
+      for (const r of rows.values()) {
+        if (r.finished < r.total && !r.failed) {
+          r.finished = r.total;
+          if (r.row) r.row.title = `${r.name} ${r.version}: not started`;
+          r.done?.();
+        }
+      }
+      await listr;
+    },
+  };
+}
