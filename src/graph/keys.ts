@@ -31,7 +31,7 @@ function taskFields(task: PlannedTask, recipe: Recipe, inputs: KeyInputs): unkno
   const { profile } = inputs;
   // Paths ({src}, {obj}, ...) and {jobs} are deliberately absent: moving the work directory or
   // changing -j must not rebuild anything.
-  const where = { target: profile.target, prefix: profile.prefix };
+  const where = { target: profile.target, prefix: profile.prefix, osabi: profile.osabiValue };
   switch (task.kind) {
     case 'fetch':
     case 'unpack':
@@ -45,7 +45,7 @@ function taskFields(task: PlannedTask, recipe: Recipe, inputs: KeyInputs): unkno
     case 'install':
       return { steps: recipe.install, ...where };
     case 'osabi':
-      return { globs: recipe.osabi, osabi: profile.osabi, prefix: profile.prefix };
+      return { globs: recipe.osabi, osabi: profile.osabiValue, prefix: profile.prefix };
     case 'package': {
       const versions = Object.fromEntries(
         [...inputs.recipes.values()].filter((r) => r.package !== undefined).map((r) => [r.package!.name, r.version]),

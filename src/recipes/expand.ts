@@ -2,7 +2,7 @@ import { PlanError } from '../errors.js';
 import type { Step } from './schema.js';
 
 /** Placeholders whose value depends only on the recipe and the profile. */
-export const VALUE_PLACEHOLDERS = ['name', 'version', 'target', 'prefix'] as const;
+export const VALUE_PLACEHOLDERS = ['name', 'version', 'target', 'prefix', 'osabi'] as const;
 /** Placeholders that name places in the work directory or the machine; they never enter a key. */
 export const LOCATION_PLACEHOLDERS = ['jobs', 'src', 'obj', 'image', 'stage', 'sysroot'] as const;
 export type PlaceholderName = (typeof VALUE_PLACEHOLDERS)[number] | (typeof LOCATION_PLACEHOLDERS)[number];

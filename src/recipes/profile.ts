@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OSABI_NAMES, parseOsabi } from '../formats/osabi.js';
 
 export const PROFILE_FILE = 'toolchain.yaml';
 
@@ -7,7 +8,12 @@ export const profileFileSchema = z.strictObject({
   target: z.string().regex(/^[a-z0-9_]+(-[a-z0-9_.]+)+$/, 'must be a GNU triplet such as x86_64-hermit').default('x86_64-hermit'),
   prefix: z.string().regex(/^\/\S*[^/]$/, 'must be an absolute path without a trailing slash').default('/opt/hermit'),
   /** ELF OS/ABI stamped on target objects: a name (Standalone, HermitCore, ...) or 0-255. */
-  osabi: z.union([z.string().min(1), z.number().int().min(0).max(255)]).default('Standalone'),
+  osabi: z
+    .union([z.string().min(1), z.number()])
+    .refine((value) => parseOsabi(value) !== undefined, {
+      message: `must be 0-255 or one of ${OSABI_NAMES.map(([name]) => name).join(', ')}`,
+    })
+    .default('Standalone'),
   maintainer: z
     .string()
     .regex(/^[^<>]+ <[^<>@\s]+@[^<>\s]+>$/, 'must look like `Name <address>`')
@@ -22,7 +28,10 @@ export type ProfileFile = z.infer<typeof profileFileSchema>;
 export interface Profile {
   readonly target: string;
   readonly prefix: string;
+  /** As written in the profile (a name or a number). */
   readonly osabi: string | number;
+  /** Its numeric value, 0-255. */
+  readonly osabiValue: number;
   readonly maintainer: string;
   readonly revision: string;
   readonly sourceDateEpoch: number;
@@ -33,6 +42,7 @@ export function toProfile(file: ProfileFile): Profile {
     target: file.target,
     prefix: file.prefix,
     osabi: file.osabi,
+    osabiValue: parseOsabi(file.osabi)!,
     maintainer: file.maintainer,
     revision: file.revision,
     sourceDateEpoch: file['source-date-epoch'],
