@@ -1,0 +1,48 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** Where everything of one work directory lives (see docs/design.md, "Work directory"). */
+export class WorkLayout {
+  constructor(readonly root: string) {}
+
+  src(recipe: string): string {
+    return path.join(this.root, 'src', recipe);
+  }
+  obj(recipe: string): string {
+    return path.join(this.root, 'obj', recipe);
+  }
+  image(recipe: string): string {
+    return path.join(this.root, 'image', recipe);
+  }
+  stage(recipe: string): string {
+    return path.join(this.root, 'stage', recipe);
+  }
+  logs(recipe: string): string {
+    return path.join(this.root, 'logs', recipe);
+  }
+  log(recipe: string, task: string): string {
+    return path.join(this.logs(recipe), `${task}.log`);
+  }
+  stateDir(recipe: string): string {
+    return path.join(this.root, 'state', recipe);
+  }
+  state(recipe: string, task: string): string {
+    return path.join(this.stateDir(recipe), task);
+  }
+  get out(): string {
+    return path.join(this.root, 'out');
+  }
+  get lock(): string {
+    return path.join(this.root, '.lock');
+  }
+  /** Everything a recipe owns in the work directory (what `clean RECIPE` removes). */
+  recipeDirs(recipe: string): string[] {
+    return [this.src(recipe), this.obj(recipe), this.image(recipe), this.stage(recipe), this.logs(recipe), this.stateDir(recipe)];
+  }
+}
+
+/** The shared download cache: `$XDG_CACHE_HOME/hermit-toolchain` unless `--cache` says otherwise. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  return path.join(base, 'hermit-toolchain');
+}

@@ -1,0 +1,124 @@
+import { appendFile, mkdir, open } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { Jobserver } from '../graph/jobserver.js';
+
+/** How long a process group gets between SIGTERM and SIGKILL when a run is cancelled. */
+const KILL_GRACE_MS = 5000;
+
+/** A step that did not exit with 0. */
+export class StepFailure extends Error {
+  constructor(
+    readonly argv: readonly string[],
+    readonly exitCode: number | undefined,
+    readonly signal: string | undefined,
+  ) {
+    super(`\`${shellQuote(argv)}\` ${explainExit(exitCode, signal)}`);
+    this.name = 'StepFailure';
+  }
+}
+
+/** What an exit status means, in words (the way zx explains codes). */
+export function explainExit(exitCode: number | undefined, signal: string | undefined): string {
+  if (signal) return `was killed by ${signal}${signal === 'SIGSEGV' ? ' (segmentation fault)' : ''}`;
+  const meaning: Record<number, string> = {
+    126: 'command found but not executable',
+    127: 'command not found',
+    130: 'interrupted',
+    137: 'killed (SIGKILL; out of memory?)',
+    139: 'segmentation fault',
+  };
+  const extra = exitCode !== undefined ? meaning[exitCode] : undefined;
+  return `exited with code ${exitCode ?? '?'}${extra ? ` (${extra})` : ''}`;
+}
+
+export function shellQuote(argv: readonly string[]): string {
+  return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`)).join(' ');
+}
+
+export interface RunOptions {
+  readonly cwd: string;
+  /** The whole environment of the step (nothing is inherited implicitly). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Output (stdout and stderr, interleaved) is appended here. */
+  readonly logFile: string;
+  readonly jobserver?: Jobserver | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Runs one argv (no shell) in its own process group, output to the log. Cancelling the signal
+ * ends the whole group — make, the compilers it started, everything — not just the parent.
+ */
+export async function runStep(argv: readonly string[], options: RunOptions): Promise<void> {
+  await mkdir(path.dirname(options.logFile), { recursive: true });
+  const note = (line: string): Promise<void> => appendFile(options.logFile, `${line}\n`);
+  await note(`$ ${shellQuote(argv)}\n  (in ${options.cwd})`);
+  if (options.signal?.aborted) throw new StepFailure(argv, undefined, 'SIGTERM');
+  const started = Date.now();
+  const env = { ...options.env };
+  // Both streams append to the same file, so the log interleaves them as a terminal would.
+  const log = { file: options.logFile, append: true } as const;
+  let stdio: readonly ['ignore', typeof log, typeof log, ...Array<3 | 4>] = ['ignore', log, log];
+  if (options.jobserver) {
+    env.MAKEFLAGS = options.jobserver.makeflags(env.MAKEFLAGS);
+    // execa's types name inheritable descriptors only as the literals 3-9; any open fd works.
+    stdio = ['ignore', log, log, ...(options.jobserver.childStdio as readonly number[] as Array<3 | 4>)];
+  }
+  const child = execa(argv[0]!, argv.slice(1), { cwd: options.cwd, env, extendEnv: false, stdio, detached: true, reject: false });
+  const onAbort = (): void => {
+    if (child.pid === undefined) return;
+    killGroup(child.pid, 'SIGTERM');
+    setTimeout(() => killGroup(child.pid!, 'SIGKILL'), KILL_GRACE_MS).unref();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const result = await child;
+  options.signal?.removeEventListener('abort', onAbort);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (!result.failed) {
+    await note(`=> ok after ${seconds}s`);
+    return;
+  }
+  if (result.exitCode === undefined && result.signal === undefined) {
+    // The process never started: usually a missing command.
+    await note(result.originalMessage || result.shortMessage || "the command could not be started");
+    throw new StepFailure(argv, 127, undefined);
+  }
+  await note(`=> ${explainExit(result.exitCode, result.signal)} after ${seconds}s`);
+  throw new StepFailure(argv, result.exitCode, result.signal);
+}
+
+/** The last `count` lines of a log (read from its end, so a huge gcc log costs nothing). */
+export async function tailLines(file: string, count: number): Promise<string[]> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, 64 * 1024);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    const lines = buffer.toString('utf8').split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    return lines.slice(-count);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes a line to a task log (task-level notes such as which artifact was used). */
+export async function appendLog(file: string, line: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await appendFile(file, `${line}\n`);
+}

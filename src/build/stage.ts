@@ -1,0 +1,44 @@
+import { link, lstat, mkdir, readdir, readlink, rm, symlink, copyFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Builds `stage` as the union of `images`, in order (a later image wins on a clash), with hard
+ * links so that staging a gcc-sized image costs no copying. The stage is rebuilt from nothing
+ * each time so files a need no longer installs disappear.
+ */
+export async function buildStage(stage: string, images: readonly string[]): Promise<void> {
+  await rm(stage, { recursive: true, force: true });
+  await mkdir(stage, { recursive: true });
+  for (const image of images) await mergeTree(image, stage);
+}
+
+async function mergeTree(from: string, to: string): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(from, { withFileTypes: true });
+  } catch (error) {
+    // A recipe that installs nothing (a source-only recipe) has no image.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  for (const entry of entries) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    if (entry.isDirectory()) {
+      const existing = await lstat(target).catch(() => undefined);
+      if (existing && !existing.isDirectory()) await rm(target, { force: true });
+      await mkdir(target, { recursive: true });
+      await mergeTree(source, target);
+      continue;
+    }
+    await rm(target, { recursive: true, force: true });
+    if (entry.isSymbolicLink()) {
+      await symlink(await readlink(source), target);
+    } else {
+      await link(source, target).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EXDEV' && error.code !== 'EPERM') throw error;
+        await copyFile(source, target);
+      });
+    }
+  }
+}
