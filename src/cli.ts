@@ -1,9 +1,14 @@
 import { Command, Option } from '@commander-js/extra-typings';
-import { buildCommand, printFailure } from './commands/build.js';
-import { cleanCommand } from './commands/clean.js';
-import { GRAPH_FORMATS, graphCommand } from './commands/graph.js';
-import { listCommand } from './commands/list.js';
+import type { GraphFormat } from './commands/graph.js';
 import { UserError } from './errors.js';
+
+// Command modules are imported when their command runs: the build machinery (listr2, got, tar,
+// zod, ...) takes hundreds of milliseconds to load, which `--help` and `osabi` must not pay.
+
+/** Spelled out rather than imported from graph.ts (see above); the type check keeps them equal. */
+const GRAPH_FORMATS = ['text', 'dot', 'json'] as const;
+const graphFormatsComplete: [GraphFormat] extends [(typeof GRAPH_FORMATS)[number]] ? true : never = true;
+void graphFormatsComplete;
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -38,6 +43,7 @@ Examples:
     .option('-k, --keep-going', 'after a failure, go on with everything that does not depend on it')
     .addHelpText('after', '\nEnds with one line: "summary: ran N tasks, skipped M, failed K in <time>". Ctrl-C stops every\nrunning step and exits 130; the next build resumes where this one stopped.')
     .action(async (recipes, options, command) => {
+      const { buildCommand } = await import('./commands/build.js');
       process.exitCode = await buildCommand(recipes, { ...command.optsWithGlobals(), ...options });
     });
 
@@ -47,6 +53,7 @@ Examples:
     .argument('[recipes...]', 'limit to these recipes and what they need')
     .addOption(new Option('--format <format>', 'output format').choices(GRAPH_FORMATS).default('text' as const))
     .action(async (recipes, options, command) => {
+      const { graphCommand } = await import('./commands/graph.js');
       process.exitCode = await graphCommand(recipes, { ...command.optsWithGlobals(), ...options });
     });
 
@@ -54,6 +61,7 @@ Examples:
     .command('list')
     .description('list recipes, their versions and packages, and whether each is up to date')
     .action(async (_options, command) => {
+      const { listCommand } = await import('./commands/list.js');
       process.exitCode = await listCommand(command.optsWithGlobals());
     });
 
@@ -62,7 +70,35 @@ Examples:
     .description('remove what recipes left in the work directory (everything when none are named)')
     .argument('[recipes...]', 'recipes to clean')
     .action(async (recipes, _options, command) => {
+      const { cleanCommand } = await import('./commands/clean.js');
       process.exitCode = await cleanCommand(recipes, command.optsWithGlobals());
+    });
+
+  cli
+    .command('osabi')
+    .description("read or set the ELF OS/ABI byte (e_ident[7]) of objects, executables, shared objects and archives")
+    .argument('<files...>', 'ELF files and ar archives (every member of an archive is changed)')
+    .option('--set <osabi>', 'set the OS/ABI: a name (Standalone, HermitCore, GNU, none, ...) or a number 0-255')
+    .option('--get', 'print the OS/ABI of each file, or of each archive member: FILE: NAME (0xNN)')
+    .option('--input-osabi <osabi>', 'with --set: change only headers that hold this OS/ABI now, leave the others alone')
+    .option('-v, --verbose', 'with --set: print one line per file saying how many headers changed')
+    .addHelpText(
+      'after',
+      `
+Does what \`elfedit --output-osabi\` does, without a patched binutils, and knows the names
+HermitCore (0x42) and Standalone (0xff). A file is validated whole before anything is written:
+files that are not ELF, thin archives, archives with a non-ELF member and truncated headers are
+refused and left untouched; the other files are still done, and the exit code is 1. Only the
+OS/ABI bytes are written, in place.
+
+Examples:
+  hermit-toolchain osabi --set Standalone entry.o libkern.a
+  hermit-toolchain osabi --set HermitCore --input-osabi none *.o
+  hermit-toolchain osabi --get /opt/hermit/x86_64-hermit/lib/libc.a`,
+    )
+    .action(async (files, options) => {
+      const { osabiCommand } = await import('./commands/osabi.js');
+      process.exitCode = await osabiCommand(files, options);
     });
 
   return cli;
@@ -76,6 +112,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof UserError) {
+      const { printFailure } = await import('./commands/build.js');
       printFailure(error);
       return error.exitCode;
     }

@@ -1,0 +1,193 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { locateOsabi, type OsabiLocations, type OsabiProblem, type OsabiSite } from '../formats/osabi.js';
+
+/**
+ * Reading and changing the ELF OS/ABI byte of files on disk: lone ELF files (objects,
+ * executables, shared objects) and every member of ar archives.
+ *
+ * How a file is changed, and why that is safe:
+ * - The whole file is read and every header validated before a byte is written, so a file we
+ *   refuse (not ELF, a thin archive, one non-ELF member, a truncated header) stays
+ *   byte-identical.
+ * - The file is changed in place, and only at its OS/ABI bytes, like elfedit does: no temporary
+ *   copy, so hard links, owner, mode and extended attributes stay as they were. Each possible
+ *   intermediate state is a valid file (every byte is either the old value or the new one), so an
+ *   interrupted run never leaves a torn file; running again finishes the job.
+ * - Neighbouring changed bytes are written together with the unchanged bytes between them, in
+ *   one write of the buffer just read: in libc.a a header sits every few kilobytes, and one write
+ *   instead of two thousand is what makes this as fast as elfedit. The file must not be written
+ *   by anyone else meanwhile; a change of its size or mtime between reading and writing is
+ *   detected and the file refused.
+ * - A file whose bytes already hold the value is not written at all (its mtime stays).
+ */
+
+/** Changed bytes closer than this are written in one go, with the bytes between them. */
+const SPAN_GAP = 64 * 1024;
+
+export interface SetOsabiOptions {
+  /** The value to write, 0-255. */
+  readonly value: number;
+  /** Like elfedit's --input-osabi: only headers that hold this value now are changed. */
+  readonly onlyFrom?: number | undefined;
+}
+
+export interface SetOsabiResult {
+  readonly file: string;
+  /** ELF headers whose byte was changed. */
+  readonly changed: number;
+  /** ELF headers that already held the value. */
+  readonly unchanged: number;
+  /** ELF headers left alone because they did not hold the `onlyFrom` value. */
+  readonly skipped: number;
+  /** Why the file was refused; empty when it was not. */
+  readonly problems: readonly OsabiProblem[];
+}
+
+export interface GetOsabiResult {
+  readonly file: string;
+  readonly sites: readonly OsabiSite[];
+  readonly problems: readonly OsabiProblem[];
+}
+
+/**
+ * One read buffer for the files of a lane, grown to the largest: allocating fresh memory for
+ * each archive costs more (page faults) than reading it. Lanes and calls, which run
+ * concurrently, each have their own.
+ */
+class ReadBuffer {
+  private buffer = Buffer.alloc(0);
+
+  /** Reads the whole file; the returned view is valid until the next call. */
+  async readAll(handle: FileHandle, size: number): Promise<Buffer> {
+    if (this.buffer.length < size) this.buffer = Buffer.allocUnsafe(size);
+    let done = 0;
+    while (done < size) {
+      const { bytesRead } = await handle.read(this.buffer, done, size - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return this.buffer.subarray(0, done);
+  }
+}
+
+/**
+ * Files are handled in this many lanes at once, each with its own buffer, so that one file's
+ * reading and writing (done by libuv's threads) overlaps another's parsing.
+ */
+const LANES = 2;
+
+/** Runs `work` on every file, LANES at a time; results come back in the order of `files`. */
+async function inLanes<R>(files: readonly string[], work: (file: string, buffer: ReadBuffer) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(files.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    const buffer = new ReadBuffer();
+    while (next < files.length) {
+      const index = next++;
+      results[index] = await work(files[index]!, buffer);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LANES, files.length) }, lane));
+  return results;
+}
+
+const ioProblem = (what: string, error: unknown): OsabiProblem => ({
+  member: undefined,
+  problem: `cannot ${what}: ${error instanceof Error ? error.message : String(error)}`,
+});
+
+interface ReadFile {
+  readonly bytes: Buffer;
+  readonly locations: OsabiLocations;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+async function readAndLocate(file: string, buffer: ReadBuffer): Promise<ReadFile | OsabiProblem> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    return ioProblem('open it', error);
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) return { member: undefined, problem: 'not a regular file' };
+    const bytes = await buffer.readAll(handle, stats.size);
+    return { bytes, locations: locateOsabi(bytes), size: stats.size, mtimeMs: stats.mtimeMs };
+  } catch (error) {
+    return ioProblem('read it', error);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Groups ascending offsets into [start, end) ranges whose gaps are below SPAN_GAP. */
+export function spansOf(offsets: readonly number[]): Array<readonly [start: number, end: number]> {
+  const spans: Array<[number, number]> = [];
+  for (const offset of offsets) {
+    const last = spans.at(-1);
+    if (last && offset - last[1] < SPAN_GAP) last[1] = offset + 1;
+    else spans.push([offset, offset + 1]);
+  }
+  return spans;
+}
+
+async function writeSpans(file: string, read: ReadFile, offsets: readonly number[]): Promise<OsabiProblem | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r+');
+  } catch (error) {
+    return ioProblem('open it for writing', error);
+  }
+  try {
+    const stats = await handle.stat();
+    if (stats.size !== read.size || stats.mtimeMs !== read.mtimeMs) {
+      return { member: undefined, problem: 'changed by someone else while it was being read' };
+    }
+    for (const [start, end] of spansOf(offsets)) {
+      let done = start;
+      while (done < end) done += (await handle.write(read.bytes, done, end - done, done)).bytesWritten;
+    }
+    return undefined;
+  } catch (error) {
+    // Each byte is old or new, so the file is still valid; a second run finishes it.
+    return ioProblem('write it (some headers may be changed already)', error);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function setOne(file: string, buffer: ReadBuffer, options: SetOsabiOptions): Promise<SetOsabiResult> {
+  const refused = (problems: readonly OsabiProblem[]): SetOsabiResult => ({ file, changed: 0, unchanged: 0, skipped: 0, problems });
+  const read = await readAndLocate(file, buffer);
+  if ('problem' in read) return refused([read]);
+  if (read.locations.problems.length > 0) return refused(read.locations.problems);
+  const offsets: number[] = [];
+  let unchanged = 0;
+  let skipped = 0;
+  for (const site of read.locations.sites) {
+    if (options.onlyFrom !== undefined && site.value !== options.onlyFrom) skipped++;
+    else if (site.value === options.value) unchanged++;
+    else offsets.push(site.offset);
+  }
+  if (offsets.length > 0) {
+    for (const offset of offsets) read.bytes[offset] = options.value;
+    const problem = await writeSpans(file, read, offsets);
+    if (problem) return refused([problem]);
+  }
+  return { file, changed: offsets.length, unchanged, skipped, problems: [] };
+}
+
+/** Sets the OS/ABI byte of each file; a refused file does not stop the others. */
+export async function setOsabi(files: readonly string[], options: SetOsabiOptions): Promise<SetOsabiResult[]> {
+  return inLanes(files, (file, buffer) => setOne(file, buffer, options));
+}
+
+/** The OS/ABI byte of each file (of each member, for archives). */
+export async function getOsabi(files: readonly string[]): Promise<GetOsabiResult[]> {
+  return inLanes(files, async (file, buffer) => {
+    const read = await readAndLocate(file, buffer);
+    return 'problem' in read ? { file, sites: [], problems: [read] } : { file, sites: read.locations.sites, problems: read.locations.problems };
+  });
+}
