@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { locateOsabi, type OsabiLocations, type OsabiProblem, type OsabiSite } from '../formats/osabi.js';
+import { describeOsabi, locateOsabi, type OsabiLocations, type OsabiProblem, type OsabiSite } from '../formats/osabi.js';
 
 /**
  * Reading and changing the ELF OS/ABI byte of files on disk: lone ELF files (objects,
@@ -177,6 +177,16 @@ async function setOne(file: string, buffer: ReadBuffer, options: SetOsabiOptions
     if (problem) return refused([problem]);
   }
   return { file, changed: offsets.length, unchanged, skipped, problems: [] };
+}
+
+/** One line saying what happened to a file that was not refused. */
+export function describeSetResult(result: SetOsabiResult, value: number): string {
+  const total = result.changed + result.unchanged + result.skipped;
+  const headers = total === 1 ? 'ELF header' : 'ELF headers';
+  let line = `${result.file}: ${result.changed} of ${total} ${headers} set to ${describeOsabi(value)}`;
+  if (result.unchanged > 0) line += `, ${result.unchanged} had it already`;
+  if (result.skipped > 0) line += `, ${result.skipped} left alone (other OS/ABI)`;
+  return line;
 }
 
 /** Sets the OS/ABI byte of each file; a refused file does not stop the others. */

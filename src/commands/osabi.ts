@@ -1,4 +1,4 @@
-import { getOsabi, setOsabi, type SetOsabiResult } from '../build/osabi.js';
+import { describeSetResult, getOsabi, setOsabi } from '../build/osabi.js';
 import { UserError } from '../errors.js';
 import { OSABI_NAMES, describeOsabi, osabiLabel, parseOsabi } from '../formats/osabi.js';
 import type { OsabiProblem } from '../formats/osabi.js';
@@ -30,16 +30,6 @@ function reportProblems(file: string, problems: readonly OsabiProblem[], stderr:
   const shown = problems.slice(0, SHOWN_PROBLEMS).map((p) => (p.member === undefined ? p.problem : `${osabiLabel(file, p)}: ${p.problem}`));
   const more = problems.length > SHOWN_PROBLEMS ? `; and ${problems.length - SHOWN_PROBLEMS} more` : '';
   stderr.write(`osabi: ${file}: ${verdict}: ${shown.join('; ')}${more}\n`);
-}
-
-/** One line saying what happened to a file that was not refused. */
-export function describeSetResult(result: SetOsabiResult, value: number): string {
-  const total = result.changed + result.unchanged + result.skipped;
-  const headers = total === 1 ? 'ELF header' : 'ELF headers';
-  let line = `${result.file}: ${result.changed} of ${total} ${headers} set to ${describeOsabi(value)}`;
-  if (result.unchanged > 0) line += `, ${result.unchanged} had it already`;
-  if (result.skipped > 0) line += `, ${result.skipped} left alone (other OS/ABI)`;
-  return line;
 }
 
 /**
