@@ -183,10 +183,10 @@ async function stampImage(ctx: BuildContext, recipe: Recipe, logFile: string): P
   const image = ctx.layout.image(recipe.name);
   const value = ctx.toolchain.profile.osabiValue;
   const files = await osabiFiles(ctx, recipe, logFile);
-  const results = await setOsabi(files.map((file) => path.join(image, file)), { value });
+  const results = setOsabi(files.map((file) => path.join(image, file)), { value });
   const lines = results.map((result, i) => describeSetResult({ ...result, file: files[i]! }, value));
   await appendLog(logFile, lines.join('\n'));
-  const refused = results.flatMap((result, i) => result.problems.map((p) => `${osabiLabel(files[i]!, p)}: ${p.problem}`));
+  const refused = results.flatMap((result, i) => result.problems.map((p) => `${osabiLabel(files[i]!, p.member)}: ${p.problem}`));
   if (refused.length > 0) {
     throw new TaskError(recipe.name, 'osabi', `cannot set the OS/ABI of ${results.filter((r) => r.problems.length > 0).length} file(s) in the image`, {
       logPath: logFile,

@@ -27,7 +27,7 @@ function osabiValue(text: string, option: string): number {
 const SHOWN_PROBLEMS = 3;
 
 function reportProblems(file: string, problems: readonly OsabiProblem[], stderr: NodeJS.WritableStream, verdict: string): void {
-  const shown = problems.slice(0, SHOWN_PROBLEMS).map((p) => (p.member === undefined ? p.problem : `${osabiLabel(file, p)}: ${p.problem}`));
+  const shown = problems.slice(0, SHOWN_PROBLEMS).map((p) => (p.member === undefined ? p.problem : `${osabiLabel(file, p.member)}: ${p.problem}`));
   const more = problems.length > SHOWN_PROBLEMS ? `; and ${problems.length - SHOWN_PROBLEMS} more` : '';
   stderr.write(`osabi: ${file}: ${verdict}: ${shown.join('; ')}${more}\n`);
 }
@@ -48,8 +48,8 @@ export async function osabiCommand(
 
   if (options.get) {
     const lines: string[] = [];
-    for (const result of await getOsabi(files)) {
-      for (const site of result.sites) lines.push(`${osabiLabel(result.file, site)}: ${describeOsabi(site.value)}\n`);
+    for (const result of getOsabi(files)) {
+      for (const reading of result.readings) lines.push(`${osabiLabel(result.file, reading.member)}: ${describeOsabi(reading.value)}\n`);
       if (result.problems.length > 0) {
         failed = true;
         output.stdout.write(lines.splice(0).join(''));
@@ -62,7 +62,7 @@ export async function osabiCommand(
 
   const value = osabiValue(options.set!, '--set');
   const onlyFrom = options.inputOsabi === undefined ? undefined : osabiValue(options.inputOsabi, '--input-osabi');
-  for (const result of await setOsabi(files, { value, onlyFrom })) {
+  for (const result of setOsabi(files, { value, onlyFrom })) {
     if (result.problems.length > 0) {
       failed = true;
       reportProblems(result.file, result.problems, output.stderr, 'refused');

@@ -1,4 +1,4 @@
-import { ArError, isArchive, isThinArchive, scanArchive } from './ar.js';
+import { ArError, isArchive, isThinArchive, scanArchive, type ArEntry } from './ar.js';
 import { EI_OSABI, ElfError, hasElfMagic, parseElfHeader } from './elf.js';
 
 /**
@@ -47,22 +47,22 @@ export function describeOsabi(value: number): string {
 
 /** One ELF header in a file: the file itself, or a member of an archive. */
 export interface OsabiSite {
-  /** The archive member's name; undefined for a lone ELF file. */
-  readonly member: string | undefined;
+  /** The archive member (its name is read from the bytes when asked for); undefined for a lone ELF file. */
+  readonly entry: ArEntry | undefined;
   /** Where the OS/ABI byte is, counted from the start of the file. */
   readonly offset: number;
   readonly value: number;
 }
 
 export interface OsabiProblem {
-  /** The archive member the problem is in; undefined when it concerns the whole file. */
+  /** The name of the archive member the problem is in; undefined when it concerns the whole file. */
   readonly member: string | undefined;
   readonly problem: string;
 }
 
-/** How a site or problem is named to people: `a.o`, or `libc.a(printf.o)` like binutils does. */
-export function osabiLabel(file: string, where: { readonly member: string | undefined }): string {
-  return where.member === undefined ? file : `${file}(${where.member})`;
+/** How a file or one of its members is named to people: `a.o`, or `libc.a(printf.o)` like binutils does. */
+export function osabiLabel(file: string, member: string | undefined): string {
+  return member === undefined ? file : `${file}(${member})`;
 }
 
 /**
@@ -76,18 +76,18 @@ export interface OsabiLocations {
   readonly problems: readonly OsabiProblem[];
 }
 
-function elfSite(bytes: Uint8Array, start: number, length: number, member: string | undefined): OsabiSite | OsabiProblem {
+function elfSite(bytes: Uint8Array, start: number, length: number, entry: ArEntry | undefined): OsabiSite | OsabiProblem {
   try {
-    return { member, offset: start + EI_OSABI, value: parseElfHeader(bytes, start, length).osabi };
+    return { entry, offset: start + EI_OSABI, value: parseElfHeader(bytes, start, length).osabi };
   } catch (error) {
-    if (error instanceof ElfError) return { member, problem: error.message };
+    if (error instanceof ElfError) return { member: entry?.name, problem: error.message };
     throw error;
   }
 }
 
 const fileProblem = (kind: OsabiLocations['kind'], problem: string): OsabiLocations => ({ kind, sites: [], problems: [{ member: undefined, problem }] });
 
-/** Finds the OS/ABI bytes in the contents of a file. */
+/** Finds the OS/ABI bytes in the contents of a file. Member names are read from `bytes` when asked for. */
 export function locateOsabi(bytes: Uint8Array): OsabiLocations {
   if (isThinArchive(bytes)) return fileProblem('other', 'thin archive: its members live in other files, change those instead');
   if (!isArchive(bytes)) {
@@ -106,7 +106,7 @@ export function locateOsabi(bytes: Uint8Array): OsabiLocations {
   const problems: OsabiProblem[] = [];
   for (const entry of archive.entries) {
     if (entry.kind !== 'file') continue;
-    const found = elfSite(bytes, entry.dataOffset, entry.size, entry.name);
+    const found = elfSite(bytes, entry.dataOffset, entry.size, entry);
     if ('problem' in found) problems.push(found);
     else sites.push(found);
   }

@@ -58,13 +58,14 @@ describe('finding OS/ABI bytes', () => {
     const found = locateOsabi(bytes);
     expect(found.kind).toBe('archive');
     expect(found.problems).toEqual([]);
-    expect(found.sites.map((s) => s.member)).toEqual(['a.o', 'a-long-member-name.o']);
+    expect(found.sites.map((s) => s.entry?.name)).toEqual(['a.o', 'a-long-member-name.o']);
     // Each offset is the member's contents (found independently, by searching) plus 7.
     for (const [site, object] of found.sites.map((s, i) => [s, readFileSync([a, b][i]!)] as const)) {
       expect(bytes.indexOf(object)).toBe(site.offset - 7);
       expect(site.value).toBe(0);
     }
-    expect(osabiLabel('lib.a', found.sites[1]!)).toBe('lib.a(a-long-member-name.o)');
+    expect(osabiLabel('lib.a', found.sites[1]!.entry?.name)).toBe('lib.a(a-long-member-name.o)');
+    expect(osabiLabel('a.o', undefined)).toBe('a.o');
   });
 
   it('reads BSD archives, skipping their symbol table', () => {
@@ -78,7 +79,7 @@ describe('finding OS/ABI bytes', () => {
     ]);
     const found = locateOsabi(bytes);
     expect(found.problems).toEqual([]);
-    expect(found.sites.map((s) => [s.member, s.value, bytes[s.offset]])).toEqual([
+    expect(found.sites.map((s) => [s.entry?.name, s.value, bytes[s.offset]])).toEqual([
       ['first-member-with-long-name.o', 9, 9],
       ['b.o', 0xff, 0xff],
     ]);
@@ -87,7 +88,7 @@ describe('finding OS/ABI bytes', () => {
   it('finds the byte of a lone ELF file', () => {
     expect(locateOsabi(handmadeElf({ bits: 32, endian: 'little', osabi: 3 }))).toEqual({
       kind: 'elf',
-      sites: [{ member: undefined, offset: 7, value: 3 }],
+      sites: [{ entry: undefined, offset: 7, value: 3 }],
       problems: [],
     });
   });
@@ -100,7 +101,7 @@ describe('finding OS/ABI bytes', () => {
     execFileSync('ar', ['rc', 'mixed.a', 'a.o', 'note.txt', 'short.o'], { cwd: dir });
     execFileSync('ar', ['rcT', 'thin.a', 'a.o'], { cwd: dir });
     const mixed = locateOsabi(readFileSync(path.join(dir, 'mixed.a')));
-    expect(mixed.sites.map((s) => s.member)).toEqual(['a.o']);
+    expect(mixed.sites.map((s) => s.entry?.name)).toEqual(['a.o']);
     expect(mixed.problems).toEqual([
       { member: 'note.txt', problem: 'not an ELF file (no \\x7fELF magic)' },
       { member: 'short.o', problem: 'truncated ELF header (40 bytes, ELF64 needs 64)' },
