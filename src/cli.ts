@@ -88,8 +88,10 @@ Examples:
 Does what \`elfedit --output-osabi\` does, without a patched binutils, and knows the names
 HermitCore (0x42) and Standalone (0xff). A file is validated whole before anything is written:
 files that are not ELF, thin archives, archives with a non-ELF member and truncated headers are
-refused and left untouched; the other files are still done, and the exit code is 1. Only the
-OS/ABI bytes are written, in place.
+refused and left untouched; the other files are still done, and the exit code is 1. Files are
+edited in place (links, owner and mode stay) and only their OS/ABI bytes change; a file that
+already has the value is not written. Unlike elfedit, headers left alone by --input-osabi are
+not an error.
 
 Examples:
   hermit-toolchain osabi --set Standalone entry.o libkern.a

@@ -76,7 +76,8 @@ function field(bytes: Uint8Array, at: number, length: number, radix: 8 | 10, wha
   let value = 0;
   for (let i = start; i < end; i++) {
     const digit = bytes[i]! - DIGIT_0;
-    if (digit < 0 || digit >= radix || !Number.isSafeInteger(value * radix + digit)) {
+    // No overflow check needed: the widest field, 12 decimal digits, is far below 2^53.
+    if (digit < 0 || digit >= radix) {
       throw new ArError(`bad ${what} field "${ascii(bytes, at, length).trim()}" at offset ${at}`);
     }
     value = value * radix + digit;

@@ -209,6 +209,23 @@ describe('reading the OS/ABI', () => {
   });
 });
 
+describe('the command line', () => {
+  it('runs osabi through bin/hermit-toolchain.js (the compiled CLI) with its exit codes', async () => {
+    const dir = await tempDir();
+    const { objects } = hostElfFiles(dir);
+    writeFileSync(path.join(dir, 'note.txt'), 'hi\n');
+    const bin = path.resolve('bin/hermit-toolchain.js');
+    const set = spawnSync(process.execPath, [bin, 'osabi', '--set', 'Standalone', '-v', objects[0]!, path.join(dir, 'note.txt')], { encoding: 'utf8' });
+    expect([set.status, set.stdout, set.stderr]).toEqual([
+      1,
+      `${objects[0]}: 1 of 1 ELF header set to Standalone (0xff)\n`,
+      `osabi: ${path.join(dir, 'note.txt')}: refused: neither an ELF file nor an ar archive\n`,
+    ]);
+    const get = spawnSync(process.execPath, [bin, 'osabi', '--get', objects[0]!], { encoding: 'utf8' });
+    expect([get.status, get.stdout]).toEqual([0, `${objects[0]}: Standalone (0xff)\n`]);
+  });
+});
+
 describe('write spans', () => {
   it('joins changed bytes that are close and keeps far ones apart', () => {
     expect(spansOf([])).toEqual([]);
