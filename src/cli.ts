@@ -1,18 +1,18 @@
 import { Command, Option } from '@commander-js/extra-typings';
-import { buildCommand, printFailure } from './commands/build.js';
-import { cleanCommand } from './commands/clean.js';
-import { GRAPH_FORMATS, graphCommand } from './commands/graph.js';
-import { listCommand } from './commands/list.js';
 import { UserError } from './errors.js';
+import { printFailure } from './ui/failure.js';
+
+// Commands are imported when they run, so `--help` or a build with nothing to do does not load
+// every library the other commands use.
+const GRAPH_FORMATS = ['text', 'dot', 'json'] as const;
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 function program(): Command {
   const cli = new Command('hermit-toolchain')
     .description(
-      'Builds the HermitCore cross toolchain (x86_64-hermit) from pinned upstream sources and\n' +
-        'packages it for Debian. Recipes live in <toolchain>/recipes/*.yaml; every task is keyed by\n' +
-        'a hash of its inputs, so a rerun does only what changed.',
+      'Builds the HermitCore cross toolchain (x86_64-hermit) from pinned upstream sources and packages it for Debian. ' +
+        'Recipes live in <toolchain>/recipes/*.yaml; every task is keyed by a hash of its inputs, so a rerun does only what changed.',
     )
     .option('--toolchain <dir>', 'toolchain directory holding toolchain.yaml, recipes/ and patches/ (default: this repository)')
     .option('--config <file>', 'profile to use instead of <toolchain>/toolchain.yaml')
@@ -38,6 +38,7 @@ Examples:
     .option('-k, --keep-going', 'after a failure, go on with everything that does not depend on it')
     .addHelpText('after', '\nEnds with one line: "summary: ran N tasks, skipped M, failed K in <time>". Ctrl-C stops every\nrunning step and exits 130; the next build resumes where this one stopped.')
     .action(async (recipes, options, command) => {
+      const { buildCommand } = await import('./commands/build.js');
       process.exitCode = await buildCommand(recipes, { ...command.optsWithGlobals(), ...options });
     });
 
@@ -47,6 +48,7 @@ Examples:
     .argument('[recipes...]', 'limit to these recipes and what they need')
     .addOption(new Option('--format <format>', 'output format').choices(GRAPH_FORMATS).default('text' as const))
     .action(async (recipes, options, command) => {
+      const { graphCommand } = await import('./commands/graph.js');
       process.exitCode = await graphCommand(recipes, { ...command.optsWithGlobals(), ...options });
     });
 
@@ -54,6 +56,7 @@ Examples:
     .command('list')
     .description('list recipes, their versions and packages, and whether each is up to date')
     .action(async (_options, command) => {
+      const { listCommand } = await import('./commands/list.js');
       process.exitCode = await listCommand(command.optsWithGlobals());
     });
 
@@ -62,6 +65,7 @@ Examples:
     .description('remove what recipes left in the work directory (everything when none are named)')
     .argument('[recipes...]', 'recipes to clean')
     .action(async (recipes, _options, command) => {
+      const { cleanCommand } = await import('./commands/clean.js');
       process.exitCode = await cleanCommand(recipes, command.optsWithGlobals());
     });
 

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { TaskError, UserError } from '../errors.js';
 import { CounterBudget, type Budget } from '../graph/budget.js';
-import { Jobserver } from '../graph/jobserver.js';
+import { LazyJobserver } from '../graph/jobserver.js';
 import { computeKeys, type PatchFileHash } from '../graph/keys.js';
 import { acquireLock } from '../graph/lock.js';
 import { criticalPath, planBuild, type Plan, type PlannedTask } from '../graph/plan.js';
@@ -106,20 +106,22 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
   const reporter = options.reporter ?? {};
   await mkdir(ctx.layout.root, { recursive: true });
   const unlock = await acquireLock(ctx.layout.lock);
-  let jobserver: Jobserver | undefined;
+  const jobserver = options.budget ? undefined : new LazyJobserver(ctx.layout.root, ctx.jobs);
   try {
     for (const name of options.force ?? []) {
       if (!plan.recipes.some((r) => r.name === name)) throw new UserError(`--force ${name}: no such recipe in this build`);
       for (const task of plan.tasks.values()) if (task.recipe === name && task.kind !== 'fetch') await ctx.state.forget(name, task.kind);
     }
-    if (!options.budget) jobserver = Jobserver.create(ctx.layout.root, ctx.jobs);
-    const runCtx: BuildContext = { ...ctx, jobserver };
+    // Steps look the jobserver up when they start: it exists only once a task took a slot.
+    const runCtx: BuildContext = { ...ctx, get jobserver() { return jobserver?.server; } };
     const tasks = [...plan.tasks.values()];
     reporter.start?.(plan);
     const result = await schedule({
       tasks,
       budget: options.budget ?? jobserver!,
       priority: criticalPath(plan),
+      // Downloads wait on the network, not the CPU: they do not count against the job budget.
+      weight: (task) => (task.kind === 'fetch' ? 0 : 1),
       keepGoing: options.keepGoing ?? false,
       ...(options.signal ? { signal: options.signal } : {}),
       isUpToDate: (task) => isUpToDate(prepared, task),

@@ -1,6 +1,5 @@
 import { appendFile, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { Jobserver } from '../graph/jobserver.js';
 
 /** How long a process group gets between SIGTERM and SIGKILL when a run is cancelled. */
@@ -73,6 +72,8 @@ export async function runStep(argv: readonly string[], options: RunOptions): Pro
     // execa's types name inheritable descriptors only as the literals 3-9; any open fd works.
     stdio = ['ignore', log, log, ...(options.jobserver.childStdio as readonly number[] as Array<3 | 4>)];
   }
+  // Loaded on first use: a build with nothing to do never pays for it.
+  const { execa } = await import('execa');
   const child = execa(argv[0]!, argv.slice(1), { cwd: options.cwd, env, extendEnv: false, stdio, detached: true, reject: false });
   const onAbort = (): void => {
     if (child.pid === undefined) return;

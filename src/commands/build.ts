@@ -1,6 +1,5 @@
 import { executeBuild, prepareBuild } from '../build/execute.js';
-import { UserError, describeError } from '../errors.js';
-import { listrReporter } from '../ui/progress.js';
+import { printFailure } from '../ui/failure.js';
 import { plainReporter } from '../ui/plain.js';
 import { summaryLine, type BuildReporter } from '../ui/reporter.js';
 import { resolveContext, type GlobalOptions } from './context.js';
@@ -10,17 +9,11 @@ export interface BuildCommandOptions extends GlobalOptions {
   readonly keepGoing?: boolean | undefined;
 }
 
-/** Prints a failure the way every command does: one line, the details, where the log is. */
-export function printFailure(error: unknown, out: NodeJS.WritableStream = process.stderr): void {
-  out.write(`error: ${describeError(error)}\n`);
-  if (error instanceof UserError) {
-    for (const line of error.details) out.write(`  | ${line}\n`);
-    if (error.logPath) out.write(`  log: ${error.logPath}\n`);
-  }
-}
-
-export function chooseReporter(): BuildReporter {
-  return process.stdout.isTTY && !process.env.CI ? listrReporter() : plainReporter(process.stdout);
+/** A live view on a terminal, plain lines otherwise (CI, pipes, logs). */
+export async function chooseReporter(): Promise<BuildReporter> {
+  if (!process.stdout.isTTY || process.env.CI) return plainReporter(process.stdout);
+  const { listrReporter } = await import('../ui/progress.js');
+  return listrReporter();
 }
 
 /**
@@ -47,7 +40,7 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
     const outcome = await executeBuild(prepared, {
       keepGoing: options.keepGoing ?? false,
       force: options.force ?? [],
-      reporter: chooseReporter(),
+      reporter: await chooseReporter(),
       signal: controller.signal,
     });
     if (!interrupted) for (const { error } of outcome.errors) printFailure(error);

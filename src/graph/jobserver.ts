@@ -114,3 +114,31 @@ export class Jobserver implements Budget {
     for (const fd of [this.own, this.childRead, this.childWrite]) closeSync(fd);
   }
 }
+
+/** A jobserver made when the first task needs a slot: a build with nothing to do never makes one. */
+export class LazyJobserver implements Budget {
+  private made: Jobserver | undefined;
+
+  constructor(
+    private readonly dir: string,
+    readonly size: number,
+  ) {}
+
+  /** The jobserver, once a task has taken a slot. */
+  get server(): Jobserver | undefined {
+    return this.made;
+  }
+
+  acquire(signal?: AbortSignal): Promise<void> {
+    this.made ??= Jobserver.create(this.dir, this.size);
+    return this.made.acquire(signal);
+  }
+
+  release(): void {
+    this.made?.release();
+  }
+
+  close(): void {
+    this.made?.close();
+  }
+}

@@ -4,7 +4,6 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import got from 'got';
 import { UserError, describeError } from '../errors.js';
 
 export class ChecksumMismatch extends UserError {
@@ -50,6 +49,7 @@ export async function downloadOne(url: string, sha256: string, dest: string, opt
       done(null, chunk);
     },
   });
+  const { default: got } = await import('got');
   const request = got.stream(url, { timeout: { connect: 15_000, response: 30_000, read: 60_000 }, retry: { limit: 0 }, ...(options.signal ? { signal: options.signal } : {}) });
   request.on('downloadProgress', (p: { transferred: number; total?: number }) => options.onProgress?.({ url, transferred: p.transferred, total: p.total }));
   try {
@@ -66,12 +66,28 @@ export async function downloadOne(url: string, sha256: string, dest: string, opt
   await rename(part, dest);
 }
 
+/** Downloads in flight in this process, by destination: a second asker waits for the first. */
+const inflight = new Map<string, Promise<string>>();
+
 /**
  * Makes `dest` hold the file with checksum `sha256`, trying each URL in order. A file already in
- * the cache is trusted: it only got there after its checksum matched.
+ * the cache is trusted: it only got there after its checksum matched. Recipes that share a file
+ * share one download, also when they ask at the same moment.
  */
 export async function download(urls: readonly string[], sha256: string, dest: string, options: DownloadOptions = {}): Promise<'cached' | string> {
   if (await exists(dest)) return 'cached';
+  const running = inflight.get(dest);
+  if (running) {
+    options.log?.('waiting for the same file being downloaded for another recipe');
+    await running;
+    return 'cached';
+  }
+  const attempt = downloadFirst(urls, sha256, dest, options).finally(() => inflight.delete(dest));
+  inflight.set(dest, attempt);
+  return attempt;
+}
+
+async function downloadFirst(urls: readonly string[], sha256: string, dest: string, options: DownloadOptions): Promise<string> {
   const failures: string[] = [];
   for (const url of urls) {
     try {

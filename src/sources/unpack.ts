@@ -1,8 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { execa } from 'execa';
-import * as tar from 'tar';
 import { UserError } from '../errors.js';
 
 type Compression = 'gzip' | 'xz' | 'bzip2' | 'zstd' | 'none';
@@ -26,6 +24,7 @@ const SYSTEM_DECOMPRESSOR: Partial<Record<Compression, string>> = { xz: 'xz', bz
 export async function unpackArchive(archive: string, dest: string): Promise<void> {
   await rm(dest, { recursive: true, force: true });
   await mkdir(dest, { recursive: true });
+  const [tar, { execa }] = await Promise.all([import('tar'), import('execa')]);
   const extract = tar.x({
     cwd: dest,
     strip: 1,
