@@ -7,10 +7,18 @@ import type { TaskState } from '../graph/state.js';
 import { expandStep, type PlaceholderValues } from '../recipes/expand.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe, Step } from '../recipes/schema.js';
-import { downloadPath, fileNameOf } from '../sources/cache.js';
-import { download } from '../sources/download.js';
 import { PatchError, applyPatches, listPatches } from '../sources/patch.js';
-import { unpackArchive } from '../sources/unpack.js';
+import {
+  availableArtifact,
+  currentSourceLabel,
+  fetchSource,
+  isFetched,
+  patchDirsFor,
+  placeSource,
+  recordedSourceLabel,
+  type Artifact,
+  type SourceContext,
+} from '../sources/source.js';
 import type { WorkLayout } from './layout.js';
 import { StepFailure, appendLog, runStep, tailLines } from './run.js';
 import { buildStage } from './stage.js';
@@ -20,11 +28,13 @@ export interface BuildContext {
   readonly toolchain: Toolchain;
   readonly layout: WorkLayout;
   readonly state: TaskState;
-  readonly cacheDir: string;
+  readonly sources: SourceContext;
   readonly jobs: number;
   readonly jobserver?: Jobserver | undefined;
   /** The environment steps start from (the orchestrator's, minus make's own variables). */
   readonly baseEnv: Readonly<Record<string, string>>;
+  /** Progress of a running task (download bytes), for the terminal view. */
+  readonly onProgress?: ((task: PlannedTask, text: string) => void) | undefined;
 }
 
 /** How many log lines a failure shows. */
@@ -84,24 +94,19 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-/** Where a recipe's url source lands in the cache. */
-export function cachedSource(ctx: BuildContext, recipe: Recipe): string {
-  const source = recipe.source!;
-  if (source.url === undefined || source.sha256 === undefined) {
-    throw new TaskError(recipe.name, 'fetch', 'git sources are not supported yet');
-  }
-  return downloadPath(ctx.cacheDir, source.sha256, fileNameOf(source.url, source.file));
-}
-
 /** Whether what a task produced is still there (a stored key alone does not prove it). */
 export async function outputsPresent(ctx: BuildContext, task: PlannedTask): Promise<boolean> {
   const recipe = recipeOf(ctx, task);
   switch (task.kind) {
     case 'fetch':
-      return exists(cachedSource(ctx, recipe));
+      return isFetched(ctx.sources, recipe);
     case 'unpack':
     case 'patch':
-      return exists(ctx.layout.src(task.recipe));
+      // A tree made from another artifact than the one a build would use now is stale.
+      return (
+        (await exists(ctx.layout.src(task.recipe))) &&
+        (await recordedSourceLabel(ctx.layout.stateDir(recipe.name))) === (await currentSourceLabel(ctx.sources, recipe))
+      );
     case 'configure':
     case 'build':
       return exists(ctx.layout.obj(task.recipe));
@@ -133,10 +138,24 @@ async function runSteps(ctx: BuildContext, task: PlannedTask, steps: readonly St
   }
 }
 
-async function unpack(ctx: BuildContext, recipe: Recipe): Promise<void> {
-  const src = ctx.layout.src(recipe.name);
-  await unpackArchive(cachedSource(ctx, recipe), src);
+async function unpack(ctx: BuildContext, recipe: Recipe, log: (line: string) => void): Promise<Artifact | undefined> {
+  const artifact = await placeSource(ctx.sources, recipe, ctx.layout.src(recipe.name), ctx.layout.stateDir(recipe.name), log);
   await writeFile(path.join(ctx.layout.stateDir(recipe.name), PRISTINE), '');
+  return artifact;
+}
+
+/** Turns byte counts into "12.3 MiB of 80.0 MiB, 4.1 MiB/s", at most a few times a second. */
+function progressReporter(show: (text: string) => void) {
+  const started = Date.now();
+  let last = 0;
+  return ({ transferred, total }: { transferred: number; total: number | undefined }): void => {
+    const now = Date.now();
+    if (now - last < 250) return;
+    last = now;
+    const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
+    const rate = transferred / Math.max(0.001, (now - started) / 1000);
+    show(`${mib(transferred)}${total ? ` of ${mib(total)}` : ''}, ${mib(rate)}/s`);
+  };
 }
 
 /** The first task that runs steps assembles the stage from the images of the recipe's needs. */
@@ -162,12 +181,13 @@ export async function runTask(ctx: BuildContext, task: PlannedTask, signal: Abor
 
   switch (task.kind) {
     case 'fetch': {
-      const source = recipe.source!;
-      const urls = [source.url!, ...(source.mirrors ?? [])];
       const lines: string[] = [];
       try {
-        const used = await download(urls, source.sha256!, cachedSource(ctx, recipe), { signal, log: (line) => lines.push(line) });
-        lines.push(used === 'cached' ? 'already in the cache' : `used ${used}`);
+        await fetchSource(ctx.sources, recipe, {
+          signal,
+          log: (line) => lines.push(line),
+          onProgress: ctx.onProgress && progressReporter((text) => ctx.onProgress!(task, text)),
+        });
       } catch (error) {
         throw new TaskError(recipe.name, 'fetch', error instanceof Error ? error.message : String(error), { logPath: logFile, cause: error });
       } finally {
@@ -176,21 +196,25 @@ export async function runTask(ctx: BuildContext, task: PlannedTask, signal: Abor
       return;
     }
     case 'unpack':
-      await log(`unpacking ${cachedSource(ctx, recipe)} into ${ctx.layout.src(recipe.name)}`);
-      await unpack(ctx, recipe);
+      await unpack(ctx, recipe, (line) => void log(line));
       return;
     case 'patch': {
       const src = ctx.layout.src(recipe.name);
       const pristine = path.join(ctx.layout.stateDir(recipe.name), PRISTINE);
       // A changed patch set is applied to a fresh tree, never on top of the previous one.
-      if (!(await exists(pristine))) {
+      let artifact: Artifact | undefined;
+      if (await exists(pristine)) {
+        artifact = await availableArtifact(ctx.sources, recipe);
+      } else {
         await log('the source tree was patched before: unpacking it afresh');
-        await unpack(ctx, recipe);
+        artifact = await unpack(ctx, recipe, (line) => void log(line));
       }
       await rm(pristine, { force: true });
-      const patches = await listPatches(recipe.patchDir!);
       try {
-        await applyPatches(src, patches, logFile, stepEnv(ctx, recipe));
+        for (const dir of patchDirsFor(ctx.sources, recipe, artifact)) {
+          await log(`applying the patches of ${dir}`);
+          await applyPatches(src, await listPatches(dir), logFile, stepEnv(ctx, recipe));
+        }
       } catch (error) {
         // Never leave a half-patched tree: the next run unpacks again.
         await rm(src, { recursive: true, force: true });

@@ -1,4 +1,6 @@
 import { executeBuild, prepareBuild } from '../build/execute.js';
+import type { TaskKind } from '../graph/plan.js';
+import { parseOverrides } from '../sources/override.js';
 import { printFailure } from '../ui/failure.js';
 import { plainReporter } from '../ui/plain.js';
 import { summaryLine, type BuildReporter } from '../ui/reporter.js';
@@ -7,6 +9,8 @@ import { resolveContext, type GlobalOptions } from './context.js';
 export interface BuildCommandOptions extends GlobalOptions {
   readonly force?: string[] | undefined;
   readonly keepGoing?: boolean | undefined;
+  readonly offline?: boolean | undefined;
+  readonly source?: string[] | undefined;
 }
 
 /** A live view on a terminal, plain lines otherwise (CI, pipes, logs). */
@@ -20,9 +24,10 @@ export async function chooseReporter(): Promise<BuildReporter> {
  * Runs a build until it ends, is cancelled (SIGINT/SIGTERM: exit 130) or fails. The next run
  * picks up where this one stopped, since only finished tasks record their keys.
  */
-export async function buildCommand(recipes: string[], options: BuildCommandOptions): Promise<number> {
+export async function buildCommand(recipes: string[], options: BuildCommandOptions, only?: readonly TaskKind[]): Promise<number> {
   const context = await resolveContext(options);
-  const prepared = await prepareBuild({ ...context, selected: recipes });
+  const overrides = parseOverrides(options.source ?? []);
+  const prepared = await prepareBuild({ ...context, selected: recipes, offline: options.offline ?? false, overrides });
   const controller = new AbortController();
   let interrupted: string | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -42,6 +47,7 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
       force: options.force ?? [],
       reporter: await chooseReporter(),
       signal: controller.signal,
+      ...(only ? { only } : {}),
     });
     if (!interrupted) for (const { error } of outcome.errors) printFailure(error);
     if (outcome.notStarted > 0) process.stdout.write(`not started: ${outcome.notStarted} tasks\n`);

@@ -85,10 +85,11 @@ export async function loadProfile(file: string): Promise<Profile> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return toProfile(profileFileSchema.parse({}));
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return toProfile(profileFileSchema.parse({}), path.dirname(file));
     throw new ConfigError(file, undefined, `cannot read: ${(error as Error).message}`);
   }
-  return toProfile(parseYamlFile(file, text, profileFileSchema));
+  // Premirror folders are relative to the profile's own folder.
+  return toProfile(parseYamlFile(file, text, profileFileSchema), path.dirname(file));
 }
 
 export async function loadRecipe(toolchainDir: string, file: string): Promise<Recipe> {
@@ -103,6 +104,11 @@ export async function loadRecipe(toolchainDir: string, file: string): Promise<Re
     patchDir = path.resolve(toolchainDir, parsed.patches);
     if (!(await isDirectory(patchDir))) {
       throw new ConfigError(file, 'patches', `folder ${patchDir} does not exist`);
+    }
+  }
+  for (const [index, alternate] of (parsed.source?.alternates ?? []).entries()) {
+    if (alternate.patches !== undefined && !(await isDirectory(path.resolve(toolchainDir, alternate.patches)))) {
+      throw new ConfigError(file, `source.alternates.${index}.patches`, `folder ${path.resolve(toolchainDir, alternate.patches)} does not exist`);
     }
   }
   return { ...parsed, file, patchDir };
