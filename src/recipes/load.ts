@@ -39,8 +39,17 @@ export function parseYamlFile<S extends z.ZodType>(file: string, text: string, s
     message = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''}`;
   }
   if (looksLikeUnquotedPlaceholder(doc, issue.path)) message += `; ${PLACEHOLDER_HINT}`;
+  if (issue.code === 'invalid_type' && issue.expected === 'string' && typeof valueAt(data, issue.path) === 'number') {
+    message += '; quote it ("...") — YAML reads it as a number';
+  }
   const line = lineOf(doc, keyPath, lineCounter);
   throw new ConfigError(file, keyPath.length > 0 ? keyPath.join('.') : '(top level)', message, line);
+}
+
+function valueAt(data: unknown, keyPath: readonly PropertyKey[]): unknown {
+  let value = data;
+  for (const key of keyPath) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
+  return value;
 }
 
 function firstLine(message: string): string {

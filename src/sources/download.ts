@@ -60,11 +60,17 @@ async function hashFile(file: string, hash: Hash): Promise<void> {
   });
 }
 
+/** The server answered with an error status. */
+class HttpStatusError extends Error {
+  constructor(readonly status: number) {
+    super(`HTTP ${status}`);
+  }
+}
+
 /** A failure worth another attempt at the same URL. */
 export function isTransient(error: unknown): boolean {
-  const e = error as { code?: string; response?: { statusCode?: number }; name?: string };
-  const status = e.response?.statusCode;
-  if (status !== undefined) return status >= 500 || status === 408 || status === 429;
+  if (error instanceof HttpStatusError) return error.status >= 500 || error.status === 408 || error.status === 429;
+  const e = error as { code?: string; name?: string };
   return (
     e.name === 'TimeoutError' ||
     e.name === 'ReadError' ||
@@ -119,7 +125,7 @@ async function attempt(url: string, part: string, options: DownloadOptions, time
   }
   if (response.statusCode >= 400) {
     request.destroy();
-    throw Object.assign(new Error(`HTTP ${response.statusCode}`), { response });
+    throw new HttpStatusError(response.statusCode);
   }
   if (offset > 0 && response.statusCode !== 206) {
     options.log?.(`${url} ignored the range request: starting over`);

@@ -23,6 +23,14 @@ const SYSTEM_DECOMPRESSOR: Partial<Record<Format, string>> = { 'tar.xz': 'xz', '
 
 export class UnsafeArchive extends UserError {}
 
+/** A path from an archive made relative to the folder it is unpacked into, or why it cannot be. */
+function insideFolder(candidate: string): string | 'absolute' | 'escapes' {
+  if (candidate.startsWith('/') || /^[A-Za-z]:[\\/]/.test(candidate)) return 'absolute';
+  const normalized = path.posix.normalize(candidate.replaceAll('\\', '/')).replace(/^(\.\/)+/, '').replace(/\/$/, '');
+  if (normalized === '..' || normalized.startsWith('../')) return 'escapes';
+  return normalized === '.' ? '' : normalized;
+}
+
 /**
  * Decides, entry by entry, what may be written into a source folder. Entries that would land
  * outside it — absolute paths, `..`, a path through a symlink the archive made, a link pointing
@@ -36,8 +44,11 @@ export class EntryGuard {
 
   /** The entry's path inside the folder, or undefined when it must not be written. */
   check(rawPath: string, type: 'file' | 'directory' | 'symlink' | 'hardlink' | 'other', linkTarget?: string): string | undefined {
-    const relative = this.inside(rawPath, rawPath);
-    if (relative === undefined) return undefined;
+    const relative = insideFolder(rawPath);
+    if (relative === 'absolute' || relative === 'escapes') {
+      this.problems.push(`${rawPath}: ${relative === 'absolute' ? 'absolute path' : 'path leaves the source folder'}`);
+      return undefined;
+    }
     if (type === 'other') {
       this.dropped.push(rawPath);
       return undefined;
@@ -53,26 +64,14 @@ export class EntryGuard {
       const target = linkTarget ?? '';
       // A symlink target is relative to the link's folder; a hard link names a path in the archive.
       const resolved = type === 'symlink' ? path.posix.join(path.posix.dirname(relative), target) : target;
-      if (path.posix.isAbsolute(target) || this.inside(resolved, rawPath) === undefined) {
-        if (!this.problems.at(-1)?.startsWith(rawPath)) this.problems.push(`${rawPath}: links to ${target}, outside the source folder`);
+      const where = insideFolder(resolved);
+      if (path.posix.isAbsolute(target) || where === 'absolute' || where === 'escapes') {
+        this.problems.push(`${rawPath}: links to ${target}, outside the source folder`);
         return undefined;
       }
       if (type === 'symlink') this.symlinks.add(relative);
     }
     return relative;
-  }
-
-  private inside(candidate: string, rawPath: string): string | undefined {
-    if (candidate.startsWith('/') || /^[A-Za-z]:[\\/]/.test(candidate)) {
-      this.problems.push(`${rawPath}: absolute path`);
-      return undefined;
-    }
-    const normalized = path.posix.normalize(candidate.replaceAll('\\', '/')).replace(/^(\.\/)+/, '').replace(/\/$/, '');
-    if (normalized === '..' || normalized.startsWith('../')) {
-      this.problems.push(`${rawPath}: path leaves the source folder`);
-      return undefined;
-    }
-    return normalized === '.' ? '' : normalized;
   }
 
   /** Throws when the archive tried anything unsafe. */
@@ -192,8 +191,16 @@ export async function unpackArchive(archive: string, dest: string, log?: (line: 
   await mkdir(temp, { recursive: true });
   const guard = new EntryGuard();
   try {
-    if (format === 'zip') await extractZip(archive, temp, guard);
-    else await extractTar(archive, format, temp, guard);
+    if (format === 'zip') {
+      await extractZip(archive, temp, guard).catch((error: Error) => {
+        // yauzl validates names itself and stops at the first bad one: say it in our words.
+        const bad = /^(invalid relative path|absolute path): (.*)$/.exec(error.message);
+        if (!bad) throw error;
+        guard.problems.push(`${bad[2]}: ${bad[1] === 'absolute path' ? 'absolute path' : 'path leaves the source folder'}`);
+      });
+    } else {
+      await extractTar(archive, format, temp, guard);
+    }
     guard.verdict(archive);
     for (const name of guard.dropped) log?.(`dropped ${name}: not a file, folder or link`);
     const top = await readdir(temp, { withFileTypes: true });
