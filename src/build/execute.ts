@@ -100,8 +100,13 @@ export async function prepareBuild(options: PrepareOptions): Promise<Prepared> {
   return { plan, keys, ctx };
 }
 
-/** Whether a task can be skipped: its stored key matches and what it made is still there. */
+/**
+ * Whether a task can be skipped: its stored key matches and what it made is still there. A fetch
+ * is up to date whenever the cache holds its source: the cache is content-addressed and shared
+ * by every work directory, so it is its own record.
+ */
 export async function isUpToDate(prepared: Prepared, task: PlannedTask): Promise<boolean> {
+  if (task.kind === 'fetch') return outputsPresent(prepared.ctx, task);
   const stored = await prepared.ctx.state.read(task.recipe, task.kind);
   return stored === prepared.keys.get(task.id) && (await outputsPresent(prepared.ctx, task));
 }
