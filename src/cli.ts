@@ -38,6 +38,7 @@ Examples:
     .option('-k, --keep-going', 'after a failure, go on with everything that does not depend on it')
     .option('--offline', 'never touch the network: every source must already be in the cache')
     .option('--source <name=path>', 'build a recipe from a local folder or tarball instead of its pinned source (repeatable)', collect, [] as string[])
+    .option('--touch', 'mark every task done without running it, like make -t (sources must be in the cache)')
     .addHelpText('after', '\nEnds with one line: "summary: ran N tasks, skipped M, failed K in <time>". Ctrl-C stops every\nrunning step and exits 130; the next build resumes where this one stopped.')
     .action(async (recipes, options, command) => {
       const { buildCommand } = await import('./commands/build.js');

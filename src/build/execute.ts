@@ -14,7 +14,7 @@ import { hashPatches } from '../sources/patch.js';
 import { allPatchDirs, missingSources } from '../sources/source.js';
 import type { BuildReporter, BuildSummary } from '../ui/reporter.js';
 import { WorkLayout } from './layout.js';
-import { expandSteps, outputsPresent, runTask, type BuildContext } from './tasks.js';
+import { expandSteps, outputsPresent, runTask, touchTask, type BuildContext } from './tasks.js';
 
 export interface Prepared {
   readonly plan: Plan;
@@ -119,6 +119,8 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Use a plain counter instead of a make jobserver (no make will run). */
   readonly budget?: Budget;
+  /** Record tasks as done without running them (like `make -t`). */
+  readonly touch?: boolean;
   /** Run only these kinds of task (e.g. fetch); the others are left alone. */
   readonly only?: readonly TaskKind[];
 }
@@ -173,7 +175,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
       ...(options.signal ? { signal: options.signal } : {}),
       isUpToDate: (task) => isUpToDate(prepared, task),
       run: async (task, signal) => {
-        await runTask(runCtx, task, signal);
+        await (options.touch ? touchTask : runTask)(runCtx, task, signal);
         await ctx.state.write(task.recipe, task.kind, prepared.keys.get(task.id)!);
       },
       onEvent: (event) => {

@@ -1,4 +1,5 @@
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TaskError } from '../errors.js';
 import type { Jobserver } from '../graph/jobserver.js';
@@ -87,11 +88,9 @@ export function expandSteps(ctx: BuildContext, recipe: Recipe, kind: TaskKind, s
   );
 }
 
+/** Synchronous on purpose: up-to-date checks run once per task, and a stat is cheaper than a thread pool round trip. */
 async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
+  return existsSync(file);
 }
 
 /** Whether what a task produced is still there (a stored key alone does not prove it). */
@@ -158,6 +157,36 @@ function progressReporter(show: (text: string) => void) {
   };
 }
 
+/**
+ * Records a task as done without running it (`build --touch`, like `make -t`): its outputs are
+ * made to exist, empty, where they are missing. Packages are cheap and have real contents, so
+ * they are built for real.
+ */
+export async function touchTask(ctx: BuildContext, task: PlannedTask, signal: AbortSignal): Promise<void> {
+  const recipe = recipeOf(ctx, task);
+  await mkdir(ctx.layout.stateDir(recipe.name), { recursive: true });
+  switch (task.kind) {
+    case 'fetch':
+      if (!(await isFetched(ctx.sources, recipe))) throw new TaskError(recipe.name, 'fetch', 'cannot mark as done: the source is not in the cache (run fetch)');
+      return;
+    case 'unpack':
+    case 'patch':
+      await mkdir(ctx.layout.src(recipe.name), { recursive: true });
+      await writeFile(path.join(ctx.layout.stateDir(recipe.name), 'source'), `${(await currentSourceLabel(ctx.sources, recipe)) ?? ''}\n`);
+      return;
+    case 'configure':
+    case 'build':
+      await mkdir(ctx.layout.obj(recipe.name), { recursive: true });
+      return;
+    case 'install':
+    case 'osabi':
+      await mkdir(ctx.layout.image(recipe.name), { recursive: true });
+      return;
+    case 'package':
+      await runTask(ctx, task, signal);
+  }
+}
+
 /** The first task that runs steps assembles the stage from the images of the recipe's needs. */
 async function stageIfFirst(ctx: BuildContext, recipe: Recipe, kind: TaskKind): Promise<void> {
   if (kindsOf(recipe).find((k) => STAGED_KINDS.has(k)) !== kind) return;
@@ -173,9 +202,9 @@ async function stageIfFirst(ctx: BuildContext, recipe: Recipe, kind: TaskKind): 
 export async function runTask(ctx: BuildContext, task: PlannedTask, signal: AbortSignal): Promise<void> {
   const recipe = recipeOf(ctx, task);
   const logFile = ctx.layout.log(recipe.name, task.kind);
-  await mkdir(path.dirname(logFile), { recursive: true });
-  await mkdir(ctx.layout.stateDir(recipe.name), { recursive: true });
-  await writeFile(logFile, '');
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  mkdirSync(ctx.layout.stateDir(recipe.name), { recursive: true });
+  writeFileSync(logFile, '');
   for (const later of TASK_KINDS.slice(TASK_KINDS.indexOf(task.kind) + 1)) await ctx.state.forget(recipe.name, later);
   const log = (line: string): Promise<void> => appendLog(logFile, line);
 

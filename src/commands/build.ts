@@ -11,6 +11,7 @@ export interface BuildCommandOptions extends GlobalOptions {
   readonly keepGoing?: boolean | undefined;
   readonly offline?: boolean | undefined;
   readonly source?: string[] | undefined;
+  readonly touch?: boolean | undefined;
 }
 
 /** A live view on a terminal, plain lines otherwise (CI, pipes, logs). */
@@ -48,6 +49,7 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
       reporter: await chooseReporter(),
       signal: controller.signal,
       ...(only ? { only } : {}),
+      touch: options.touch ?? false,
     });
     if (!interrupted) for (const { error } of outcome.errors) printFailure(error);
     if (outcome.notStarted > 0) process.stdout.write(`not started: ${outcome.notStarted} tasks\n`);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { LineCounter, isMap, isPair, isScalar, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { ParseCache } from './parse-cache.js';
 import { PROFILE_FILE, profileFileSchema, toProfile, type Profile } from './profile.js';
 import { recipeSchema, type Recipe } from './schema.js';
 
@@ -39,8 +40,9 @@ export function parseYamlFile<S extends z.ZodType>(file: string, text: string, s
     message = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''}`;
   }
   if (looksLikeUnquotedPlaceholder(doc, issue.path)) message += `; ${PLACEHOLDER_HINT}`;
-  if (issue.code === 'invalid_type' && issue.expected === 'string' && typeof valueAt(data, issue.path) === 'number') {
-    message += '; quote it ("...") — YAML reads it as a number';
+  const found = valueAt(data, issue.path);
+  if (issue.code === 'invalid_type' && issue.expected === 'string' && (typeof found === 'number' || typeof found === 'boolean')) {
+    message += `; quote it ("...") — YAML reads it as a ${typeof found}`;
   }
   const line = lineOf(doc, keyPath, lineCounter);
   throw new ConfigError(file, keyPath.length > 0 ? keyPath.join('.') : '(top level)', message, line);
@@ -101,9 +103,13 @@ export async function loadProfile(file: string): Promise<Profile> {
   return toProfile(parseYamlFile(file, text, profileFileSchema), path.dirname(file));
 }
 
-export async function loadRecipe(toolchainDir: string, file: string): Promise<Recipe> {
+export async function loadRecipe(toolchainDir: string, file: string, cache?: ParseCache): Promise<Recipe> {
   const text = await readFile(file, 'utf8');
-  const parsed = parseYamlFile(file, text, recipeSchema);
+  let parsed = cache?.get(text);
+  if (!parsed) {
+    parsed = parseYamlFile(file, text, recipeSchema);
+    cache?.set(text, parsed);
+  }
   const expected = path.basename(file).replace(/\.ya?ml$/, '');
   if (parsed.name !== expected) {
     throw new ConfigError(file, 'name', `is "${parsed.name}" but the file is named ${path.basename(file)}; a recipe file's name is its recipe name`);
@@ -123,11 +129,18 @@ export async function loadRecipe(toolchainDir: string, file: string): Promise<Re
   return { ...parsed, file, patchDir };
 }
 
+export interface LoadOptions {
+  /** A profile to use instead of `<dir>/toolchain.yaml`. */
+  readonly profileFile?: string;
+  /** Where to keep validated recipes between runs (see ParseCache). */
+  readonly parseCache?: string;
+}
+
 /**
  * Loads a toolchain directory: the profile (`toolchain.yaml`, optional, every key has a default)
  * and every `recipes/*.yaml`.
  */
-export async function loadToolchain(dir: string, options: { profileFile?: string } = {}): Promise<Toolchain> {
+export async function loadToolchain(dir: string, options: LoadOptions = {}): Promise<Toolchain> {
   const root = path.resolve(dir);
   const recipeDir = path.join(root, 'recipes');
   if (!(await isDirectory(recipeDir))) {
@@ -136,8 +149,10 @@ export async function loadToolchain(dir: string, options: { profileFile?: string
   const profile = await loadProfile(options.profileFile ?? path.join(root, PROFILE_FILE));
   const files = (await readdir(recipeDir)).filter((f) => /\.ya?ml$/.test(f)).sort();
   const recipes = new Map<string, Recipe>();
-  for (const file of files) {
-    const recipe = await loadRecipe(root, path.join(recipeDir, file));
+  const cache = options.parseCache ? ParseCache.open(options.parseCache) : undefined;
+  const loaded = await Promise.all(files.map((file) => loadRecipe(root, path.join(recipeDir, file), cache)));
+  await cache?.save().catch(() => undefined);
+  for (const recipe of loaded) {
     const clash = recipes.get(recipe.name);
     if (clash) throw new ConfigError(recipe.file, 'name', `recipe "${recipe.name}" is also defined in ${clash.file}`);
     recipes.set(recipe.name, recipe);

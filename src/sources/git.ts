@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../errors.js';
@@ -32,12 +32,14 @@ export function mirrorPath(cacheDir: string, url: string): string {
   return path.join(cacheDir, 'git', `${name}-${id}.git`);
 }
 
-async function hasCommit(mirror: string, commit: string): Promise<boolean> {
-  const exists = await stat(mirror).then(
+const exists = (file: string): Promise<boolean> =>
+  stat(file).then(
     () => true,
     () => false,
   );
-  if (!exists) return false;
+
+async function hasCommit(mirror: string, commit: string): Promise<boolean> {
+  if (!(await exists(mirror))) return false;
   const result = await git(['-C', mirror, 'rev-parse', '--verify', '--quiet', `${commit}^{commit}`], { reject: false });
   return result.ok && result.stdout.trim() === commit;
 }
@@ -128,20 +130,32 @@ function candidates(url: string, premirrors: readonly string[]): string[] {
   return [...premirrors.map((base) => `${base.replace(/\/+$/, '')}/${name}`), url];
 }
 
+/**
+ * A file that says a pin was fetched completely (submodules included), so that checking an
+ * up-to-date build costs a stat instead of running git.
+ */
+function completeMarker(cacheDir: string, pin: GitPin): string {
+  return path.join(mirrorPath(cacheDir, pin.url), 'hermit-fetched', `${pin.commit}${pin.submodules ? '+submodules' : ''}`);
+}
+
 /** Fetches the pinned commit (and, when asked, every submodule commit it records) into the cache. */
 export async function fetchGit(cacheDir: string, pin: GitPin, options: GitFetchOptions): Promise<void> {
   const mirror = await withFileLock(`${mirrorPath(cacheDir, pin.url)}.lock`, () =>
     ensureCommit(cacheDir, candidates(pin.url, options.premirrors), pin.commit, options.offline, options.log),
   );
-  if (!pin.submodules) return;
-  for (const sub of await submodulesOf(mirror, pin.commit, pin.url)) {
-    options.log(`submodule ${sub.path} pinned at ${sub.commit}`);
-    await fetchGit(cacheDir, { url: sub.url, commit: sub.commit, submodules: true }, options);
+  if (pin.submodules) {
+    for (const sub of await submodulesOf(mirror, pin.commit, pin.url)) {
+      options.log(`submodule ${sub.path} pinned at ${sub.commit}`);
+      await fetchGit(cacheDir, { url: sub.url, commit: sub.commit, submodules: true }, options);
+    }
   }
+  await mkdir(path.dirname(completeMarker(cacheDir, pin)), { recursive: true });
+  await writeFile(completeMarker(cacheDir, pin), '');
 }
 
 /** Whether everything `fetchGit` would fetch is already in the cache. */
 export async function gitCached(cacheDir: string, pin: GitPin): Promise<boolean> {
+  if (await exists(completeMarker(cacheDir, pin))) return true;
   const mirror = mirrorPath(cacheDir, pin.url);
   if (!(await hasCommit(mirror, pin.commit))) return false;
   if (!pin.submodules) return true;

@@ -1,4 +1,5 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError, describeError } from '../errors.js';
 import type { Alternate, Recipe } from '../recipes/schema.js';
@@ -29,11 +30,9 @@ export interface Artifact {
   readonly alternate?: Alternate;
 }
 
-const exists = (file: string): Promise<boolean> =>
-  stat(file).then(
-    () => true,
-    () => false,
-  );
+// Synchronous checks: every up-to-date test of a no-op build makes a few, and a thread pool
+// round trip costs more than the stat.
+const exists = (file: string): Promise<boolean> => Promise.resolve(existsSync(file));
 
 function gitPin(recipe: Recipe): GitPin | undefined {
   const git = recipe.source?.git;
@@ -148,10 +147,11 @@ export async function fetchSource(ctx: SourceContext, recipe: Recipe, options: F
 const labelFile = (stateDir: string): string => path.join(stateDir, 'source');
 
 export async function recordedSourceLabel(stateDir: string): Promise<string | undefined> {
-  return readFile(labelFile(stateDir), 'utf8').then(
-    (text) => text.trim(),
-    () => undefined,
-  );
+  try {
+    return readFileSync(labelFile(stateDir), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 /**
