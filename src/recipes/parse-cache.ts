@@ -9,8 +9,10 @@ import type { RecipeFile } from './schema.js';
  * The schema's own compiled text: when the schema changes, every cached parse is dropped
  * without anyone having to remember a version number.
  */
+const here = fileURLToPath(import.meta.url);
 const SCHEMA_ID = createHash('sha256')
-  .update(readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'schema.js')))
+  // schema.js when compiled, schema.ts when run from source (tests).
+  .update(readFileSync(path.join(path.dirname(here), `schema${path.extname(here)}`)))
   .digest('hex')
   .slice(0, 16);
 
