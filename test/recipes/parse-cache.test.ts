@@ -15,7 +15,8 @@ describe('the parsed-recipe cache', () => {
     write('b', 'second');
     const first = await loadToolchain(dir, { parseCache: cacheFile });
     expect(first.recipes.get('a')!.summary).toBe('first');
-    expect(Object.keys(JSON.parse(readFileSync(cacheFile, 'utf8')).entries)).toHaveLength(2);
+    const recipeEntries = () => Object.keys(JSON.parse(readFileSync(cacheFile, 'utf8')).entries).filter((key) => key.startsWith('recipe:'));
+    expect(recipeEntries()).toHaveLength(2);
 
     write('a', 'edited');
     expect((await loadToolchain(dir, { parseCache: cacheFile })).recipes.get('a')!.summary).toBe('edited');
@@ -25,6 +26,6 @@ describe('the parsed-recipe cache', () => {
     await expect(loadToolchain(dir, { parseCache: cacheFile })).rejects.toThrow(/b\.yaml:5: bogus: unknown key/);
     write('b', 'second');
     await loadToolchain(dir, { parseCache: cacheFile });
-    expect(Object.keys(JSON.parse(readFileSync(cacheFile, 'utf8')).entries)).toHaveLength(2);
+    expect(recipeEntries()).toHaveLength(2);
   });
 });
