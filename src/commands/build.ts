@@ -1,6 +1,7 @@
 import { executeBuild, prepareBuild } from '../build/execute.js';
-import { UserError, describeError } from '../errors.js';
-import { listrReporter } from '../ui/progress.js';
+import type { TaskKind } from '../graph/plan.js';
+import { parseOverrides } from '../sources/override.js';
+import { printFailure } from '../ui/failure.js';
 import { plainReporter } from '../ui/plain.js';
 import { summaryLine, type BuildReporter } from '../ui/reporter.js';
 import { resolveContext, type GlobalOptions } from './context.js';
@@ -8,28 +9,26 @@ import { resolveContext, type GlobalOptions } from './context.js';
 export interface BuildCommandOptions extends GlobalOptions {
   readonly force?: string[] | undefined;
   readonly keepGoing?: boolean | undefined;
+  readonly offline?: boolean | undefined;
+  readonly source?: string[] | undefined;
+  readonly touch?: boolean | undefined;
 }
 
-/** Prints a failure the way every command does: one line, the details, where the log is. */
-export function printFailure(error: unknown, out: NodeJS.WritableStream = process.stderr): void {
-  out.write(`error: ${describeError(error)}\n`);
-  if (error instanceof UserError) {
-    for (const line of error.details) out.write(`  | ${line}\n`);
-    if (error.logPath) out.write(`  log: ${error.logPath}\n`);
-  }
-}
-
-export function chooseReporter(): BuildReporter {
-  return process.stdout.isTTY && !process.env.CI ? listrReporter() : plainReporter(process.stdout);
+/** A live view on a terminal, plain lines otherwise (CI, pipes, logs). */
+export async function chooseReporter(): Promise<BuildReporter> {
+  if (!process.stdout.isTTY || process.env.CI) return plainReporter(process.stdout);
+  const { listrReporter } = await import('../ui/progress.js');
+  return listrReporter();
 }
 
 /**
  * Runs a build until it ends, is cancelled (SIGINT/SIGTERM: exit 130) or fails. The next run
  * picks up where this one stopped, since only finished tasks record their keys.
  */
-export async function buildCommand(recipes: string[], options: BuildCommandOptions): Promise<number> {
+export async function buildCommand(recipes: string[], options: BuildCommandOptions, only?: readonly TaskKind[]): Promise<number> {
   const context = await resolveContext(options);
-  const prepared = await prepareBuild({ ...context, selected: recipes });
+  const overrides = parseOverrides(options.source ?? []);
+  const prepared = await prepareBuild({ ...context, selected: recipes, offline: options.offline ?? false, overrides });
   const controller = new AbortController();
   let interrupted: string | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -47,8 +46,10 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
     const outcome = await executeBuild(prepared, {
       keepGoing: options.keepGoing ?? false,
       force: options.force ?? [],
-      reporter: chooseReporter(),
+      reporter: await chooseReporter(),
       signal: controller.signal,
+      ...(only ? { only } : {}),
+      touch: options.touch ?? false,
     });
     if (!interrupted) for (const { error } of outcome.errors) printFailure(error);
     if (outcome.notStarted > 0) process.stdout.write(`not started: ${outcome.notStarted} tasks\n`);
