@@ -1,59 +1,15 @@
-#!/usr/bin/env node
-/**
- * Benchmark: `hermit-toolchain osabi --set` against binutils' `elfedit --output-osabi` on 20
- * copies of the host's libc.a (about 2000 members each), one call per tool with all 20 files,
- * process start included. Rounds interleave the two tools (A/B, then B/A) on the same files,
- * and every call flips the value, so every call changes every header.
- *
- * Runs the compiled CLI (`npm run build` first). Prints median wall times and the ratio
- * ours/elfedit; `--json FILE` also writes the raw samples.
- *
- *   node scripts/bench/osabi.mjs [--rounds N] [--copies N] [--source libc.a] [--json FILE]
- */
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+// OS/ABI stamping: `hermit-toolchain osabi --set` against binutils' `elfedit --output-osabi` on
+// 20 copies of the host's libc.a (about 2000 members each), one call per side with all 20 files,
+// process start included. The sides alternate on the same files and every call sets the value
+// the files do not hold, so every call changes every header (checked after each call).
+//
+//   node scripts/bench/osabi.mjs [--rounds N] [--copies N] [--json FILE]
+// Runs the compiled CLI (`npm run build` first). Needs binutils and libc6-dev.
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { CLI, REPO, compare, median, run, standalone, summarize, time, tempDir } from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(root, 'bin', 'hermit-toolchain.js');
-
-const { values: args } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '11' },
-    copies: { type: 'string', default: '20' },
-    source: { type: 'string', default: '/usr/lib/x86_64-linux-gnu/libc.a' },
-    json: { type: 'string' },
-  },
-});
-const rounds = Number(args.rounds);
-const copies = Number(args.copies);
-
-function fail(message) {
-  process.stderr.write(`bench osabi: ${message}\n`);
-  process.exit(1);
-}
-
-if (!existsSync(path.join(root, 'dist', 'cli.js'))) fail('dist/cli.js is missing: run `npm run build` first');
-if (!existsSync(args.source)) fail(`${args.source} is missing (Debian: apt-get install libc6-dev)`);
-if (spawnSync('elfedit', ['--version']).status !== 0) fail('elfedit is missing (Debian: apt-get install binutils)');
-
-/** Runs a command, returns its wall time in milliseconds; a failure ends the benchmark. */
-function timed(command, argv) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) fail(`${command} ${argv.slice(0, 3).join(' ')} ... exited ${result.status}: ${result.stderr}`);
-  return ms;
-}
-
-const median = (samples) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
+const LIBC = '/usr/lib/x86_64-linux-gnu/libc.a';
 
 // Two names both tools know; each call sets the one the files do not hold now.
 const NAMES = [
@@ -61,62 +17,72 @@ const NAMES = [
   ['NetBSD', 2],
 ];
 
-/** The OS/ABI byte of the first ELF member: proof that a call really changed the files. */
+/** The OS/ABI byte of the first ELF member: proof that the last call changed the files. */
 function firstMemberOsabi(file) {
   const bytes = readFileSync(file);
-  const at = bytes.indexOf(Buffer.from([0x7f, 0x45, 0x4c, 0x46]), 8);
-  return bytes[at + 7];
+  return bytes[bytes.indexOf(Buffer.from([0x7f, 0x45, 0x4c, 0x46]), 8) + 7];
 }
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-osabi-'));
-try {
+export async function osabi({ rounds, copies = 20, source = LIBC }) {
+  if (!existsSync(path.join(REPO, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` first');
+  if (!existsSync(source)) throw new Error(`${source} is missing (Debian: apt-get install libc6-dev)`);
+  const dir = tempDir('ht-bench-osabi-');
   const files = Array.from({ length: copies }, (_, i) => {
     const file = path.join(dir, `libc${i}.a`);
-    copyFileSync(args.source, file);
+    copyFileSync(source, file);
     return file;
   });
+
   let calls = 0;
-  const tools = {
-    elfedit: (name) => timed('elfedit', ['--output-osabi', name, ...files]),
-    ours: (name) => timed(process.execPath, [cli, 'osabi', '--set', name, ...files]),
-  };
-  const runTool = (tool) => {
+  let expected;
+  const next = () => {
     const [name, value] = NAMES[calls++ % NAMES.length];
-    const ms = tools[tool](name);
-    if (firstMemberOsabi(files[files.length - 1]) !== value) fail(`${tool} did not set ${name}`);
-    return ms;
+    expected = value;
+    return name;
   };
+  const check = (side) => {
+    if (expected !== undefined && firstMemberOsabi(files.at(-1)) !== expected) throw new Error(`${side}: the files do not hold ${expected} after the call`);
+  };
+  let name;
+  const prepare = (side) => {
+    check(`before ${side}`);
+    name = next();
+  };
+  const ours = () => run('node', [CLI, 'osabi', '--set', name, ...files]);
+  const theirs = () => run('elfedit', ['--output-osabi', name, ...files]);
 
-  // Warm-up (not counted): page cache, and node's first start.
-  runTool('elfedit');
-  runTool('ours');
+  // Warm-up, not counted: the page cache, and node's first start.
+  for (const fn of [theirs, ours]) {
+    prepare('warm-up');
+    await fn();
+  }
+  const samples = await compare({ rounds, ours, theirs, prepare });
+  check('the last call');
 
-  const samples = { elfedit: [], ours: [], help: [], node: [] };
+  // For reference: what starting the CLI costs with no work, and a bare node.
+  const help = [];
+  const bare = [];
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? ['elfedit', 'ours'] : ['ours', 'elfedit'];
-    for (const tool of order) samples[tool].push(runTool(tool));
-    // Start-up alone, for reference: the CLI's --help and a bare node.
-    samples.help.push(timed(process.execPath, [cli, '--help']));
-    samples.node.push(timed(process.execPath, ['-e', '0']));
+    help.push(await time(() => run('node', [CLI, '--help'])));
+    bare.push(await time(() => run('node', ['-e', '0'])));
   }
+  const megabytes = (readFileSync(files[0]).length / 1e6).toFixed(1);
+  return [
+    summarize(`osabi --set, ${copies} copies of libc.a (${megabytes} MB each)`, samples, 'ms', {
+      note: `vs elfedit --output-osabi; hermit-toolchain --help alone ${median(help).toFixed(0)} ms, node -e 0 ${median(bare).toFixed(0)} ms`,
+      startup: { help, node: bare },
+    }),
+  ];
+}
 
-  const medians = Object.fromEntries(Object.entries(samples).map(([tool, list]) => [tool, median(list)]));
-  const ratio = medians.ours / medians.elfedit;
-  const size = readFileSync(files[0]).length;
-  process.stdout.write(
-    [
-      `osabi --set on ${copies} copies of ${args.source} (${(size / 1e6).toFixed(1)} MB each), ${rounds} rounds, A/B interleaved`,
-      `  elfedit --output-osabi   median ${medians.elfedit.toFixed(1)} ms   (min ${Math.min(...samples.elfedit).toFixed(1)})`,
-      `  hermit-toolchain osabi   median ${medians.ours.toFixed(1)} ms   (min ${Math.min(...samples.ours).toFixed(1)})`,
-      `  for reference: hermit-toolchain --help ${medians.help.toFixed(1)} ms, node -e 0 ${medians.node.toFixed(1)} ms`,
-      `ratio ours/elfedit: ${ratio.toFixed(2)}`,
-      '',
-    ].join('\n'),
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const argv = process.argv.slice(2);
+  const copiesAt = argv.indexOf('--copies');
+  await standalone((options) =>
+    osabi({
+      // A single call takes about a tenth of a second: more rounds than the default five.
+      rounds: argv.includes('--rounds') ? options.rounds : 11,
+      copies: copiesAt >= 0 ? Number(argv[copiesAt + 1]) : 20,
+    }),
   );
-  if (args.json) {
-    const report = { benchmark: 'osabi', unit: 'ms', copies, source: args.source, sourceBytes: size, rounds, samples, medians, ratio };
-    writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
-  }
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }
