@@ -1,10 +1,12 @@
 import { executeBuild, prepareBuild } from '../build/execute.js';
+import { cacheLine } from '../cache/artifacts.js';
+import { resolveCacheSettings, type CacheFlags } from '../cache/settings.js';
 import { printFailure } from '../ui/failure.js';
 import { plainReporter } from '../ui/plain.js';
 import { summaryLine, type BuildReporter } from '../ui/reporter.js';
 import { resolveContext, type GlobalOptions } from './context.js';
 
-export interface BuildCommandOptions extends GlobalOptions {
+export interface BuildCommandOptions extends GlobalOptions, CacheFlags {
   readonly force?: string[] | undefined;
   readonly keepGoing?: boolean | undefined;
 }
@@ -23,6 +25,7 @@ export async function chooseReporter(): Promise<BuildReporter> {
 export async function buildCommand(recipes: string[], options: BuildCommandOptions): Promise<number> {
   const context = await resolveContext(options);
   const prepared = await prepareBuild({ ...context, selected: recipes });
+  const cacheSettings = resolveCacheSettings(context.cacheDir, context.toolchain.profile.cache, options, process.env);
   const controller = new AbortController();
   let interrupted: string | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -42,9 +45,11 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
       force: options.force ?? [],
       reporter: await chooseReporter(),
       signal: controller.signal,
+      cache: { settings: cacheSettings, warn: (line) => process.stderr.write(`warning: ${line}\n`) },
     });
     if (!interrupted) for (const { error } of outcome.errors) printFailure(error);
     if (outcome.notStarted > 0) process.stdout.write(`not started: ${outcome.notStarted} tasks\n`);
+    if (outcome.cache) process.stdout.write(`${cacheLine(outcome.cache)}\n`);
     process.stdout.write(`${summaryLine(outcome)}\n`);
     if (interrupted) return 130;
     return outcome.failed > 0 ? 1 : 0;

@@ -22,6 +22,19 @@ export const profileFileSchema = z.strictObject({
   revision: z.string().regex(/^[0-9A-Za-z.+~]+$/, 'must be a Debian revision such as 1 or 0.1').default('1'),
   /** Timestamp used for every file in the packages and the repository index. */
   'source-date-epoch': z.number().int().nonnegative().default(1672531200),
+  /** Shared caches (see src/cache/): none of these change what is built, so none enter a key. */
+  cache: z
+    .strictObject({
+      /** Base URL of a remote artifact cache (`<url>/ac/<task key>`, `<url>/cas/<sha256>`). */
+      remote: z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL').optional(),
+      /** Upload artifacts built here to the remote cache. */
+      'remote-write': z.boolean().default(false),
+      /** Wrap every compiler in ccache. */
+      ccache: z.boolean().default(false),
+      /** ccache's own remote storage (its `remote_storage` setting); CCACHE_REMOTE_STORAGE wins. */
+      'ccache-remote': z.string().min(1).optional(),
+    })
+    .prefault({}),
 });
 export type ProfileFile = z.infer<typeof profileFileSchema>;
 
@@ -35,6 +48,14 @@ export interface Profile {
   readonly maintainer: string;
   readonly revision: string;
   readonly sourceDateEpoch: number;
+  readonly cache: ProfileCache;
+}
+
+export interface ProfileCache {
+  readonly remote: string | undefined;
+  readonly remoteWrite: boolean;
+  readonly ccache: boolean;
+  readonly ccacheRemote: string | undefined;
 }
 
 export function toProfile(file: ProfileFile): Profile {
@@ -46,5 +67,11 @@ export function toProfile(file: ProfileFile): Profile {
     maintainer: file.maintainer,
     revision: file.revision,
     sourceDateEpoch: file['source-date-epoch'],
+    cache: {
+      remote: file.cache.remote,
+      remoteWrite: file.cache['remote-write'],
+      ccache: file.cache.ccache,
+      ccacheRemote: file.cache['ccache-remote'],
+    },
   };
 }

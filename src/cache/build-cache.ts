@@ -1,0 +1,178 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { WorkLayout } from '../build/layout.js';
+import { appendLog } from '../build/run.js';
+import { TASK_KINDS, kindsOf, taskId, type Plan, type PlannedTask } from '../graph/plan.js';
+import type { TaskState } from '../graph/state.js';
+import { ArtifactCache, type ArtifactCounts, type Hit } from './artifacts.js';
+import { CompilerCache, locateCcache } from './ccache.js';
+import { LocalStore } from './local.js';
+import { RemoteStore } from './remote.js';
+import type { CacheSettings } from './settings.js';
+import { SOURCE_KINDS, imageTask, sourceReaders, unneededTasks } from './skip.js';
+
+/** What the cache needs to know about a prepared build. */
+export interface CachedBuild {
+  readonly plan: Plan;
+  readonly keys: ReadonlyMap<string, string>;
+  readonly layout: WorkLayout;
+  readonly state: TaskState;
+  readonly target: string;
+  /** The PATH steps start from (to find ccache). */
+  readonly path: string;
+  /** Recipes forced to run again: never restored. */
+  readonly forced: ReadonlySet<string>;
+  readonly isUpToDate: (task: PlannedTask) => Promise<boolean>;
+}
+
+/** How many lookups go to the caches at once. */
+const LOOKUP_CONCURRENCY = 8;
+
+/**
+ * The caches' part in one build. Before anything runs, every recipe's image task is looked up
+ * (keys come from inputs, so this is known in advance); a recipe whose image is up to date or
+ * in a cache needs none of its earlier tasks, which the scheduler then skips. The image task
+ * itself restores the image — or, should the restore fail, runs the left-out tasks after all.
+ */
+export class BuildCache {
+  /** Tasks whose image came from the cache in this run. */
+  readonly restored = new Set<string>();
+  private readonly building = new Map<string, Promise<void>>();
+
+  private constructor(
+    private readonly build: CachedBuild,
+    readonly artifacts: ArtifactCache | undefined,
+    readonly compilers: CompilerCache | undefined,
+    private readonly hits: ReadonlyMap<string, Hit>,
+    private readonly unneeded: ReadonlySet<string>,
+  ) {}
+
+  static async open(build: CachedBuild, settings: CacheSettings, warn: (line: string) => void): Promise<BuildCache> {
+    const artifacts = settings.artifacts
+      ? new ArtifactCache(new LocalStore(settings.artifacts.dir), settings.artifacts.remote && new RemoteStore(settings.artifacts.remote), {
+          write: settings.artifacts.remote?.write ?? false,
+          warn,
+        })
+      : undefined;
+    const compilers = settings.ccache
+      ? new CompilerCache({
+          ccache: await locateCcache(build.path),
+          dir: settings.ccache.dir,
+          baseDir: build.layout.root,
+          wrapperRoot: path.join(build.layout.root, 'ccache-bin'),
+          target: build.target,
+          remoteStorage: settings.ccache.remoteStorage,
+        })
+      : undefined;
+
+    const satisfied = new Set<string>();
+    const hits = new Map<string, Hit>();
+    const candidates = build.plan.recipes.filter((recipe) => imageTask(recipe) !== undefined && !build.forced.has(recipe.name));
+    const lookUp = async (recipeName: string): Promise<void> => {
+      const task = build.plan.tasks.get(taskId(recipeName, imageTask(build.plan.recipes.find((r) => r.name === recipeName)!)!))!;
+      if (await build.isUpToDate(task)) {
+        satisfied.add(recipeName);
+        return;
+      }
+      if (!artifacts) return;
+      const hit = await artifacts.lookup(build.keys.get(task.id)!, recipeName);
+      if (hit) {
+        hits.set(task.id, hit);
+        satisfied.add(recipeName);
+      } else {
+        artifacts.counts.misses += 1;
+      }
+    };
+    const queue = candidates.map((recipe) => recipe.name);
+    await Promise.all(
+      Array.from({ length: Math.min(LOOKUP_CONCURRENCY, queue.length) }, async () => {
+        for (let next = queue.shift(); next !== undefined; next = queue.shift()) await lookUp(next);
+      }),
+    );
+    return new BuildCache(build, artifacts, compilers, hits, unneededTasks(build.plan, satisfied));
+  }
+
+  /** Whether the scheduler may skip this task: its recipe's image needs no building. */
+  skips(task: PlannedTask): boolean {
+    return this.unneeded.has(task.id);
+  }
+
+  get counts(): ArtifactCounts | undefined {
+    return this.artifacts?.counts;
+  }
+
+  /**
+   * Runs a task through the cache. `buildTask` runs a task and records its key (the executor's
+   * normal path). An image task with a hit is restored; when that fails, the tasks that were
+   * left out run first. A freshly built image is stored.
+   */
+  async run(task: PlannedTask, buildTask: (task: PlannedTask) => Promise<void>): Promise<void> {
+    const hit = this.hits.get(task.id);
+    if (hit && this.artifacts) {
+      if (await this.restore(task, hit)) return;
+      await this.buildLeftOut(task, buildTask);
+    }
+    await buildTask(task);
+    const recipe = this.build.plan.recipes.find((r) => r.name === task.recipe)!;
+    const image = imageTask(recipe);
+    if (this.artifacts && image === task.kind) {
+      const log = this.build.layout.log(task.recipe, task.kind);
+      await this.artifacts.store(
+        { key: this.build.keys.get(task.id)!, recipe: recipe.name, version: recipe.version, task: image },
+        this.build.layout.image(recipe.name),
+        (line) => appendLog(log, line),
+      );
+    }
+  }
+
+  private async restore(task: PlannedTask, hit: Hit): Promise<boolean> {
+    const { layout, state, keys } = this.build;
+    const log = layout.log(task.recipe, task.kind);
+    await mkdir(path.dirname(log), { recursive: true });
+    await writeFile(log, `restoring the image of ${task.id} (key ${keys.get(task.id)}) from the ${hit.from} cache\n`);
+    // The tasks after this one worked on the image being replaced.
+    for (const later of TASK_KINDS.slice(TASK_KINDS.indexOf(task.kind) + 1)) await state.forget(task.recipe, later);
+    const ok = await this.artifacts!.restore(hit, layout.image(task.recipe), (line) => appendLog(log, line));
+    if (!ok) {
+      await appendLog(log, 'restore failed: building instead');
+      return false;
+    }
+    await state.write(task.recipe, task.kind, keys.get(task.id)!);
+    this.restored.add(task.id);
+    return true;
+  }
+
+  /**
+   * After a failed restore: the recipe's earlier tasks that were left out, and the source tasks
+   * of the recipes whose trees it reads, run now (each at most once, whoever asks first).
+   */
+  private async buildLeftOut(task: PlannedTask, buildTask: (task: PlannedTask) => Promise<void>): Promise<void> {
+    const { plan } = this.build;
+    const recipe = plan.recipes.find((r) => r.name === task.recipe)!;
+    const sourcesRead = [...sourceReaders([recipe]).keys()];
+    const needed: PlannedTask[] = [];
+    for (const other of sourcesRead) {
+      const otherRecipe = plan.recipes.find((r) => r.name === other);
+      if (!otherRecipe) continue;
+      for (const kind of kindsOf(otherRecipe)) if (SOURCE_KINDS.has(kind)) needed.push(plan.tasks.get(taskId(other, kind))!);
+    }
+    const kinds = kindsOf(recipe);
+    for (const kind of kinds.slice(0, kinds.indexOf(task.kind))) needed.push(plan.tasks.get(taskId(recipe.name, kind))!);
+    for (const earlier of needed) {
+      if (!this.unneeded.has(earlier.id)) continue;
+      let running = this.building.get(earlier.id);
+      if (!running) {
+        running = (async () => {
+          if (!(await this.build.isUpToDate(earlier))) await buildTask(earlier);
+        })();
+        this.building.set(earlier.id, running);
+      }
+      await running;
+    }
+  }
+
+  /** Adds this run's counts to the cache's statistics. */
+  async finish(): Promise<void> {
+    await this.artifacts?.saveStats().catch(() => undefined);
+  }
+}
