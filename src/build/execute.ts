@@ -131,7 +131,11 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
             isUpToDate: (task) => isUpToDate(prepared, task),
           },
           options.cache.settings,
-          options.cache.warn,
+          {
+            warn: options.cache.warn,
+            lateStarted: (task) => reporter.taskStarted?.(task),
+            lateFinished: (task, status, ms, error) => reporter.taskFinished?.(task, status, ms, error),
+          },
         )
       : undefined;
     // Steps look the jobserver up when they start: it exists only once a task took a slot.
@@ -165,10 +169,11 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
     await cache?.finish();
     const count = (wanted: string): number => [...result.status.values()].filter((s) => s === wanted).length;
     // A restored task built nothing: the summary counts it as skipped, the cache line as restored.
-    const restored = cache?.restored.size ?? 0;
+    // A skipped task that ran after all (its recipe's restore failed) counts as run.
+    const moved = (cache?.restored.size ?? 0) - (cache?.ranLate.size ?? 0);
     const outcome: BuildOutcome = {
-      ran: count('success') + count('failed') - restored,
-      skipped: count('skipped') + restored,
+      ran: count('success') + count('failed') - moved,
+      skipped: count('skipped') + moved,
       failed: count('failed'),
       notStarted: count('aborted'),
       elapsedMs: Date.now() - started,

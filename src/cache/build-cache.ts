@@ -25,6 +25,14 @@ export interface CachedBuild {
   readonly isUpToDate: (task: PlannedTask) => Promise<boolean>;
 }
 
+/** How a build hears from its caches. */
+export interface CacheEvents {
+  readonly warn: (line: string) => void;
+  /** A task the scheduler skipped runs after all (its recipe's restore failed). */
+  readonly lateStarted?: (task: PlannedTask) => void;
+  readonly lateFinished?: (task: PlannedTask, status: 'success' | 'failed', ms: number, error?: unknown) => void;
+}
+
 /** How many lookups go to the caches at once. */
 const LOOKUP_CONCURRENCY = 8;
 
@@ -37,6 +45,8 @@ const LOOKUP_CONCURRENCY = 8;
 export class BuildCache {
   /** Tasks whose image came from the cache in this run. */
   readonly restored = new Set<string>();
+  /** Tasks skipped at first that ran after all, inside their recipe's image task. */
+  readonly ranLate = new Set<string>();
   private readonly building = new Map<string, Promise<void>>();
 
   private constructor(
@@ -45,13 +55,14 @@ export class BuildCache {
     readonly compilers: CompilerCache | undefined,
     private readonly hits: ReadonlyMap<string, Hit>,
     private readonly unneeded: ReadonlySet<string>,
+    private readonly events: CacheEvents,
   ) {}
 
-  static async open(build: CachedBuild, settings: CacheSettings, warn: (line: string) => void): Promise<BuildCache> {
+  static async open(build: CachedBuild, settings: CacheSettings, events: CacheEvents): Promise<BuildCache> {
     const artifacts = settings.artifacts
       ? new ArtifactCache(new LocalStore(settings.artifacts.dir), settings.artifacts.remote && new RemoteStore(settings.artifacts.remote), {
           write: settings.artifacts.remote?.write ?? false,
-          warn,
+          warn: events.warn,
         })
       : undefined;
     const compilers = settings.ccache
@@ -89,7 +100,7 @@ export class BuildCache {
         for (let next = queue.shift(); next !== undefined; next = queue.shift()) await lookUp(next);
       }),
     );
-    return new BuildCache(build, artifacts, compilers, hits, unneededTasks(build.plan, satisfied));
+    return new BuildCache(build, artifacts, compilers, hits, unneededTasks(build.plan, satisfied), events);
   }
 
   /** Whether the scheduler may skip this task: its recipe's image needs no building. */
@@ -162,13 +173,26 @@ export class BuildCache {
       if (!this.unneeded.has(earlier.id)) continue;
       let running = this.building.get(earlier.id);
       if (!running) {
-        running = (async () => {
-          if (!(await this.build.isUpToDate(earlier))) await buildTask(earlier);
-        })();
+        running = this.runLate(earlier, buildTask);
         this.building.set(earlier.id, running);
       }
       await running;
     }
+  }
+
+  /** Runs a task the scheduler had skipped, reporting it like any other. */
+  private async runLate(task: PlannedTask, buildTask: (task: PlannedTask) => Promise<void>): Promise<void> {
+    if (await this.build.isUpToDate(task)) return;
+    this.events.lateStarted?.(task);
+    this.ranLate.add(task.id);
+    const started = Date.now();
+    try {
+      await buildTask(task);
+    } catch (error) {
+      this.events.lateFinished?.(task, 'failed', Date.now() - started, error);
+      throw error;
+    }
+    this.events.lateFinished?.(task, 'success', Date.now() - started);
   }
 
   /** Adds this run's counts to the cache's statistics. */

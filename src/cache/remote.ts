@@ -35,11 +35,8 @@ export const DEFAULT_POLICY: RemotePolicy = {
 
 /** An HTTP answer that is neither success nor "not found". */
 class StatusError extends Error {
-  constructor(
-    readonly status: number,
-    what: string,
-  ) {
-    super(`${what}: HTTP ${status}`);
+  constructor(readonly status: number) {
+    super(`HTTP ${status}`);
   }
   get retryable(): boolean {
     return this.status >= 500 || this.status === 429;
@@ -98,7 +95,7 @@ export class RemoteStore {
     return this.withRetries(`GET ${url}`, async () => {
       const response = await got(url, { ...base, method: 'GET', responseType: 'text' });
       if (response.statusCode === 404) return undefined;
-      if (response.statusCode >= 300) throw new StatusError(response.statusCode, 'GET');
+      if (response.statusCode >= 300) throw new StatusError(response.statusCode);
       return response.body;
     });
   }
@@ -109,7 +106,7 @@ export class RemoteStore {
     return this.withRetries(`HEAD ${url}`, async () => {
       const response = await got(url, { ...base, method: 'HEAD' });
       if (response.statusCode === 404) return false;
-      if (response.statusCode >= 300) throw new StatusError(response.statusCode, 'HEAD');
+      if (response.statusCode >= 300) throw new StatusError(response.statusCode);
       return true;
     });
   }
@@ -131,7 +128,7 @@ export class RemoteStore {
       if (response.statusCode === 404 || response.statusCode >= 300) {
         stream.destroy();
         if (response.statusCode === 404) return undefined;
-        throw new StatusError(response.statusCode, 'GET');
+        throw new StatusError(response.statusCode);
       }
       const hasher = new HashingStream();
       try {
@@ -158,7 +155,7 @@ export class RemoteStore {
     await this.withRetries(`PUT ${url}`, async () => {
       const headers = { ...(base.headers as Record<string, string>), 'content-type': 'application/octet-stream', 'content-length': String(size) };
       const response = await got(url, { ...base, method: 'PUT', headers, body: body() });
-      if (response.statusCode >= 300) throw new StatusError(response.statusCode, 'PUT');
+      if (response.statusCode >= 300) throw new StatusError(response.statusCode);
     });
   }
 }
