@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, readdir, readlink } from 'node:fs/promises';
+import { lstat, lutimes, mkdir, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -55,6 +55,22 @@ export async function listImage(dir: string): Promise<ImageFile[]> {
   };
   await walk('');
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * Drops the fractions of a second from every modification time under `dir`. tar keeps whole
+ * seconds, so without this a built image and the same image restored would differ in mtime — and
+ * ccache, which knows a compiler by its size and mtime, would take a restored cross compiler for
+ * a new one.
+ */
+export async function truncateMtimes(dir: string): Promise<void> {
+  const settle = async (file: string): Promise<void> => {
+    const info = await lstat(file);
+    const seconds = Math.floor(info.mtimeMs / 1000);
+    if (info.mtimeMs !== seconds * 1000) await lutimes(file, info.atime, seconds);
+    if (info.isDirectory()) for (const name of await readdir(file)) await settle(path.join(file, name));
+  };
+  await settle(dir);
 }
 
 /** Packs `dir` into `dest` (tar + zstd); returns the archive's sha256 and size. */

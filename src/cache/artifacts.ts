@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../errors.js';
-import { hashFile, listImage, packImage, unpackImage } from './archive.js';
+import { hashFile, listImage, packImage, truncateMtimes, unpackImage } from './archive.js';
 import type { LocalStore } from './local.js';
 import { CorruptArtifact, compareFiles, parseManifest, serializeManifest, type Manifest } from './manifest.js';
 import { RemoteUnavailable, type RemoteStore } from './remote.js';
@@ -158,6 +158,7 @@ export class ArtifactCache {
   async store(origin: ImageOrigin, imageDir: string, log: Log): Promise<void> {
     let manifest: Manifest;
     try {
+      await truncateMtimes(imageDir);
       const files = await listImage(imageDir);
       const temp = await this.local.tempPath('archive');
       const archive = await packImage(imageDir, temp).catch(async (error: unknown) => {
