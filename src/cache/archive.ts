@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, lutimes, mkdir, readdir, readlink } from 'node:fs/promises';
+import { chmod, lstat, lutimes, mkdir, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -49,12 +49,27 @@ export async function listImage(dir: string): Promise<ImageFile[]> {
       else if (entry.isSymbolicLink()) files.push({ path: child, link: await readlink(full) });
       else if (entry.isFile()) {
         const info = await lstat(full);
-        files.push({ path: child, size: info.size, mode: info.mode & 0o7777 });
+        // Permission bits only: an image has no business with setuid or sticky bits.
+        files.push({ path: child, size: info.size, mode: info.mode & 0o777 });
       }
     }
   };
   await walk('');
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * Gives each listed regular file the permission bits it was stored with (unpacking applied the
+ * umask). Anything else at a listed path is left for the comparison with the manifest to report;
+ * in particular a link is never followed.
+ */
+export async function restoreModes(dir: string, files: readonly ImageFile[]): Promise<void> {
+  for (const file of files) {
+    if (!('mode' in file)) continue;
+    const target = path.join(dir, file.path);
+    const info = await lstat(target).catch(() => undefined);
+    if (info?.isFile()) await chmod(target, file.mode & 0o777);
+  }
 }
 
 /**
@@ -88,7 +103,8 @@ export async function packImage(dir: string, dest: string): Promise<{ sha256: st
 /**
  * Unpacks an archive made by packImage into `dest` (which must not exist yet). node-tar refuses
  * absolute paths, `..` and writing through symbolic links; only files, folders and links are
- * accepted; modes are restored exactly, owners never.
+ * accepted; owners are never restored. The process umask applies to modes: restoreModes sets
+ * them as they were.
  */
 export async function unpackImage(archive: string, dest: string): Promise<void> {
   await mkdir(dest, { recursive: true });
@@ -97,8 +113,6 @@ export async function unpackImage(archive: string, dest: string): Promise<void> 
     cwd: dest,
     strict: true,
     preserveOwner: false,
-    chmod: true,
-    processUmask: 0,
     filter: (_path, entry) => {
       const type = 'type' in entry ? entry.type : undefined;
       return type === undefined || ['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link'].includes(type);

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../errors.js';
-import { hashFile, listImage, packImage, truncateMtimes, unpackImage } from './archive.js';
+import { hashFile, listImage, packImage, restoreModes, truncateMtimes, unpackImage } from './archive.js';
 import type { LocalStore } from './local.js';
 import { CorruptArtifact, compareFiles, parseManifest, serializeManifest, type Manifest } from './manifest.js';
 import { RemoteUnavailable, type RemoteStore } from './remote.js';
@@ -134,6 +134,7 @@ export class ArtifactCache {
     let problems: string[];
     try {
       await unpackImage(archive, staging);
+      await restoreModes(staging, manifest.files);
       problems = compareFiles(manifest.files, await listImage(staging));
     } catch (error) {
       problems = [describeError(error)];

@@ -4,7 +4,7 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digi
 
 /** One entry of an install image: a regular file (with size and mode) or a symbolic link. */
 export const imageFileSchema = z.union([
-  z.strictObject({ path: z.string().min(1), size: z.number().int().nonnegative(), mode: z.number().int().min(0).max(0o7777) }),
+  z.strictObject({ path: z.string().min(1), size: z.number().int().nonnegative(), mode: z.number().int().min(0).max(0o777) }),
   z.strictObject({ path: z.string().min(1), link: z.string() }),
 ]);
 export type ImageFile = z.infer<typeof imageFileSchema>;
