@@ -36,6 +36,9 @@ Examples:
     .argument('[recipes...]', 'recipes to build')
     .option('--force <recipe>', 'run every task of this recipe again (repeatable)', collect, [] as string[])
     .option('-k, --keep-going', 'after a failure, go on with everything that does not depend on it')
+    .option('--offline', 'never touch the network: every source must already be in the cache')
+    .option('--source <name=path>', 'build a recipe from a local folder or tarball instead of its pinned source (repeatable)', collect, [] as string[])
+    .option('--touch', 'mark every task done without running it, like make -t (sources must be in the cache)')
     .option('--no-artifact-cache', 'neither restore images from the artifact cache (<cache>/artifacts) nor store them there')
     .option('--remote-cache <url>', 'also look images up in this HTTP cache (<url>/ac/<key>, <url>/cas/<sha256>); header from $HERMIT_CACHE_HEADER')
     .option('--remote-cache-write', 'upload images built here to the remote cache')
@@ -65,6 +68,22 @@ Examples:
     .action(async (options, command) => {
       const { cachePruneCommand } = await import('./commands/cache.js');
       process.exitCode = await cachePruneCommand({ ...command.optsWithGlobals(), ...options });
+    });
+
+  cli
+    .command('fetch')
+    .description('download every source a build of these recipes would need (all recipes when none are named)')
+    .argument('[recipes...]', 'recipes whose sources (and whose needs\' sources) to fetch')
+    .option('--offline', 'check only: name every source missing from the cache, download nothing')
+    .addHelpText(
+      'after',
+      '\nDownloads go to the cache (--cache), verified by sha256 while streaming. Order of places: the profile\'s\n' +
+        'premirrors, the recipe\'s url, its mirrors, then its verified alternates (e.g. a Debian source package).\n' +
+        'Afterwards `build --offline` needs no network.',
+    )
+    .action(async (recipes, options, command) => {
+      const { buildCommand } = await import('./commands/build.js');
+      process.exitCode = await buildCommand(recipes, { ...command.optsWithGlobals(), ...options }, ['fetch']);
     });
 
   cli

@@ -2,17 +2,10 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../errors.js';
 import { hashFile, listImage, packImage, restoreModes, truncateMtimes, unpackImage } from './archive.js';
+import { emptyCounts, type ArtifactCounts } from './counts.js';
 import type { LocalStore } from './local.js';
 import { CorruptArtifact, compareFiles, parseManifest, serializeManifest, type Manifest } from './manifest.js';
 import { RemoteUnavailable, type RemoteStore } from './remote.js';
-
-export interface ArtifactCounts {
-  restored: number;
-  stored: number;
-  misses: number;
-  /** Archives or manifests that failed verification and were thrown away. */
-  corrupt: number;
-}
 
 /** Where a lookup found an image. */
 export interface Hit {
@@ -38,13 +31,14 @@ const short = (hex: string): string => hex.slice(0, 12);
  * warning, and a corrupt archive is discarded with a warning; the caller then builds instead.
  */
 export class ArtifactCache {
-  readonly counts: ArtifactCounts = { restored: 0, stored: 0, misses: 0, corrupt: 0 };
   private remoteDown = false;
 
   constructor(
     readonly local: LocalStore,
     readonly remote: RemoteStore | undefined,
     private readonly options: { readonly write: boolean; readonly warn: (line: string) => void },
+    /** Filled as the cache works (the caller may hold on to it). */
+    readonly counts: ArtifactCounts = emptyCounts(),
   ) {}
 
   private get liveRemote(): RemoteStore | undefined {
@@ -206,7 +200,7 @@ export class ArtifactCache {
 }
 
 export async function readStats(file: string): Promise<ArtifactCounts> {
-  const totals: ArtifactCounts = { restored: 0, stored: 0, misses: 0, corrupt: 0 };
+  const totals = emptyCounts();
   try {
     const saved = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
     for (const name of Object.keys(totals) as Array<keyof ArtifactCounts>) {
@@ -217,10 +211,4 @@ export async function readStats(file: string): Promise<ArtifactCounts> {
     // No stats yet (or unreadable ones): start from zero.
   }
   return totals;
-}
-
-/** The line printed just before the summary. */
-export function cacheLine(counts: ArtifactCounts): string {
-  const corrupt = counts.corrupt > 0 ? `, ${counts.corrupt} corrupt (discarded)` : '';
-  return `cache: ${counts.restored} restored, ${counts.stored} stored, ${counts.misses} misses${corrupt}`;
 }

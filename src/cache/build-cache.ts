@@ -4,10 +4,10 @@ import type { WorkLayout } from '../build/layout.js';
 import { appendLog } from '../build/run.js';
 import { TASK_KINDS, kindsOf, taskId, type Plan, type PlannedTask } from '../graph/plan.js';
 import type { TaskState } from '../graph/state.js';
-import { ArtifactCache, type ArtifactCounts, type Hit } from './artifacts.js';
+import type { Recipe } from '../recipes/schema.js';
+import type { ArtifactCache, Hit } from './artifacts.js';
 import { CompilerCache, locateCcache } from './ccache.js';
-import { LocalStore } from './local.js';
-import { RemoteStore } from './remote.js';
+import { emptyCounts, type ArtifactCounts } from './counts.js';
 import type { CacheSettings } from './settings.js';
 import { SOURCE_KINDS, imageTask, sourceReaders, unneededTasks } from './skip.js';
 
@@ -38,33 +38,37 @@ const LOOKUP_CONCURRENCY = 8;
 
 /**
  * The caches' part in one build. Before anything runs, every recipe's image task is looked up
- * (keys come from inputs, so this is known in advance); a recipe whose image is up to date or
- * in a cache needs none of its earlier tasks, which the scheduler then skips. The image task
- * itself restores the image — or, should the restore fail, runs the left-out tasks after all.
+ * (keys come from inputs, so this is known in advance); a recipe whose image is up to date or in
+ * a cache needs none of its earlier tasks, which the scheduler then skips. The image task itself
+ * restores the image — or, should the restore fail, runs the left-out tasks after all.
+ *
+ * The artifact cache's code (zod, tar, got) is loaded only once a recipe is not up to date, so
+ * a build with nothing to do stays as fast as it was.
  */
 export class BuildCache {
   /** Tasks whose image came from the cache in this run. */
   readonly restored = new Set<string>();
   /** Tasks skipped at first that ran after all, inside their recipe's image task. */
   readonly ranLate = new Set<string>();
+  /** What the artifact cache did; undefined when it is off. */
+  readonly counts: ArtifactCounts | undefined;
   private readonly building = new Map<string, Promise<void>>();
+  private readonly recipes: ReadonlyMap<string, Recipe>;
+  private hits = new Map<string, Hit>();
+  private unneeded: ReadonlySet<string> = new Set();
+  private artifactCache: Promise<ArtifactCache> | undefined;
 
   private constructor(
     private readonly build: CachedBuild,
-    readonly artifacts: ArtifactCache | undefined,
+    private readonly settings: CacheSettings,
     readonly compilers: CompilerCache | undefined,
-    private readonly hits: ReadonlyMap<string, Hit>,
-    private readonly unneeded: ReadonlySet<string>,
     private readonly events: CacheEvents,
-  ) {}
+  ) {
+    this.recipes = new Map(build.plan.recipes.map((recipe) => [recipe.name, recipe]));
+    this.counts = settings.artifacts ? emptyCounts() : undefined;
+  }
 
   static async open(build: CachedBuild, settings: CacheSettings, events: CacheEvents): Promise<BuildCache> {
-    const artifacts = settings.artifacts
-      ? new ArtifactCache(new LocalStore(settings.artifacts.dir), settings.artifacts.remote && new RemoteStore(settings.artifacts.remote), {
-          write: settings.artifacts.remote?.write ?? false,
-          warn: events.warn,
-        })
-      : undefined;
     const compilers = settings.ccache
       ? new CompilerCache({
           ccache: await locateCcache(build.path),
@@ -75,41 +79,60 @@ export class BuildCache {
           remoteStorage: settings.ccache.remoteStorage,
         })
       : undefined;
+    const cache = new BuildCache(build, settings, compilers, events);
+    await cache.lookUpImages();
+    return cache;
+  }
 
+  /** The artifact cache, loaded on first use; undefined when it is off. */
+  private artifacts(): Promise<ArtifactCache> | undefined {
+    const settings = this.settings.artifacts;
+    if (!settings) return undefined;
+    this.artifactCache ??= (async () => {
+      const [{ ArtifactCache }, { LocalStore }, { RemoteStore }] = await Promise.all([import('./artifacts.js'), import('./local.js'), import('./remote.js')]);
+      const remote = settings.remote && new RemoteStore(settings.remote);
+      return new ArtifactCache(new LocalStore(settings.dir), remote, { write: settings.remote?.write ?? false, warn: this.events.warn }, this.counts);
+    })();
+    return this.artifactCache;
+  }
+
+  private imageTaskOf(recipe: Recipe): PlannedTask | undefined {
+    const kind = imageTask(recipe);
+    return kind && this.build.plan.tasks.get(taskId(recipe.name, kind));
+  }
+
+  /** Decides, before anything runs, which recipes are satisfied and which tasks they spare. */
+  private async lookUpImages(): Promise<void> {
+    const { build } = this;
     const satisfied = new Set<string>();
-    const hits = new Map<string, Hit>();
-    const candidates = build.plan.recipes.filter((recipe) => imageTask(recipe) !== undefined && !build.forced.has(recipe.name));
-    const lookUp = async (recipeName: string): Promise<void> => {
-      const task = build.plan.tasks.get(taskId(recipeName, imageTask(build.plan.recipes.find((r) => r.name === recipeName)!)!))!;
+    const lookUp = async (recipe: Recipe): Promise<void> => {
+      const task = this.imageTaskOf(recipe)!;
       if (await build.isUpToDate(task)) {
-        satisfied.add(recipeName);
+        satisfied.add(recipe.name);
         return;
       }
+      const artifacts = await this.artifacts();
       if (!artifacts) return;
-      const hit = await artifacts.lookup(build.keys.get(task.id)!, recipeName);
+      const hit = await artifacts.lookup(build.keys.get(task.id)!, recipe.name);
       if (hit) {
-        hits.set(task.id, hit);
-        satisfied.add(recipeName);
+        this.hits.set(task.id, hit);
+        satisfied.add(recipe.name);
       } else {
         artifacts.counts.misses += 1;
       }
     };
-    const queue = candidates.map((recipe) => recipe.name);
+    const queue = build.plan.recipes.filter((recipe) => this.imageTaskOf(recipe) && !build.forced.has(recipe.name));
     await Promise.all(
       Array.from({ length: Math.min(LOOKUP_CONCURRENCY, queue.length) }, async () => {
         for (let next = queue.shift(); next !== undefined; next = queue.shift()) await lookUp(next);
       }),
     );
-    return new BuildCache(build, artifacts, compilers, hits, unneededTasks(build.plan, satisfied), events);
+    this.unneeded = unneededTasks(build.plan, satisfied);
   }
 
   /** Whether the scheduler may skip this task: its recipe's image needs no building. */
   skips(task: PlannedTask): boolean {
     return this.unneeded.has(task.id);
-  }
-
-  get counts(): ArtifactCounts | undefined {
-    return this.artifacts?.counts;
   }
 
   /**
@@ -119,16 +142,17 @@ export class BuildCache {
    */
   async run(task: PlannedTask, buildTask: (task: PlannedTask) => Promise<void>): Promise<void> {
     const hit = this.hits.get(task.id);
-    if (hit && this.artifacts) {
+    if (hit) {
       if (await this.restore(task, hit)) return;
       await this.buildLeftOut(task, buildTask);
     }
     await buildTask(task);
-    const recipe = this.build.plan.recipes.find((r) => r.name === task.recipe)!;
+    const recipe = this.recipes.get(task.recipe)!;
     const image = imageTask(recipe);
-    if (this.artifacts && image === task.kind) {
+    const artifacts = image === task.kind ? await this.artifacts() : undefined;
+    if (artifacts && image) {
       const log = this.build.layout.log(task.recipe, task.kind);
-      await this.artifacts.store(
+      await artifacts.store(
         { key: this.build.keys.get(task.id)!, recipe: recipe.name, version: recipe.version, task: image },
         this.build.layout.image(recipe.name),
         (line) => appendLog(log, line),
@@ -143,8 +167,8 @@ export class BuildCache {
     await writeFile(log, `restoring the image of ${task.id} (key ${keys.get(task.id)}) from the ${hit.from} cache\n`);
     // The tasks after this one worked on the image being replaced.
     for (const later of TASK_KINDS.slice(TASK_KINDS.indexOf(task.kind) + 1)) await state.forget(task.recipe, later);
-    const ok = await this.artifacts!.restore(hit, layout.image(task.recipe), (line) => appendLog(log, line));
-    if (!ok) {
+    const artifacts = (await this.artifacts())!;
+    if (!(await artifacts.restore(hit, layout.image(task.recipe), (line) => appendLog(log, line)))) {
       await appendLog(log, 'restore failed: building instead');
       return false;
     }
@@ -159,11 +183,10 @@ export class BuildCache {
    */
   private async buildLeftOut(task: PlannedTask, buildTask: (task: PlannedTask) => Promise<void>): Promise<void> {
     const { plan } = this.build;
-    const recipe = plan.recipes.find((r) => r.name === task.recipe)!;
-    const sourcesRead = [...sourceReaders([recipe]).keys()];
+    const recipe = this.recipes.get(task.recipe)!;
     const needed: PlannedTask[] = [];
-    for (const other of sourcesRead) {
-      const otherRecipe = plan.recipes.find((r) => r.name === other);
+    for (const other of sourceReaders([recipe]).keys()) {
+      const otherRecipe = this.recipes.get(other);
       if (!otherRecipe) continue;
       for (const kind of kindsOf(otherRecipe)) if (SOURCE_KINDS.has(kind)) needed.push(plan.tasks.get(taskId(other, kind))!);
     }
@@ -195,8 +218,9 @@ export class BuildCache {
     this.events.lateFinished?.(task, 'success', Date.now() - started);
   }
 
-  /** Adds this run's counts to the cache's statistics. */
+  /** Adds this run's counts to the cache's statistics (nothing to add when it was never used). */
   async finish(): Promise<void> {
-    await this.artifacts?.saveStats().catch(() => undefined);
+    if (!this.artifactCache) return;
+    await (await this.artifactCache).saveStats().catch(() => undefined);
   }
 }

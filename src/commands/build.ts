@@ -1,6 +1,8 @@
 import { executeBuild, prepareBuild } from '../build/execute.js';
-import { cacheLine } from '../cache/artifacts.js';
+import { cacheLine } from '../cache/counts.js';
 import { resolveCacheSettings, type CacheFlags } from '../cache/settings.js';
+import type { TaskKind } from '../graph/plan.js';
+import { parseOverrides } from '../sources/override.js';
 import { printFailure } from '../ui/failure.js';
 import { plainReporter } from '../ui/plain.js';
 import { summaryLine, type BuildReporter } from '../ui/reporter.js';
@@ -9,6 +11,9 @@ import { resolveContext, type GlobalOptions } from './context.js';
 export interface BuildCommandOptions extends GlobalOptions, CacheFlags {
   readonly force?: string[] | undefined;
   readonly keepGoing?: boolean | undefined;
+  readonly offline?: boolean | undefined;
+  readonly source?: string[] | undefined;
+  readonly touch?: boolean | undefined;
 }
 
 /** A live view on a terminal, plain lines otherwise (CI, pipes, logs). */
@@ -22,9 +27,10 @@ export async function chooseReporter(): Promise<BuildReporter> {
  * Runs a build until it ends, is cancelled (SIGINT/SIGTERM: exit 130) or fails. The next run
  * picks up where this one stopped, since only finished tasks record their keys.
  */
-export async function buildCommand(recipes: string[], options: BuildCommandOptions): Promise<number> {
+export async function buildCommand(recipes: string[], options: BuildCommandOptions, only?: readonly TaskKind[]): Promise<number> {
   const context = await resolveContext(options);
-  const prepared = await prepareBuild({ ...context, selected: recipes });
+  const overrides = parseOverrides(options.source ?? []);
+  const prepared = await prepareBuild({ ...context, selected: recipes, offline: options.offline ?? false, overrides });
   const cacheSettings = resolveCacheSettings(context.cacheDir, context.toolchain.profile.cache, options, process.env);
   const controller = new AbortController();
   let interrupted: string | undefined;
@@ -45,6 +51,8 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
       force: options.force ?? [],
       reporter: await chooseReporter(),
       signal: controller.signal,
+      ...(only ? { only } : {}),
+      touch: options.touch ?? false,
       cache: { settings: cacheSettings, warn: (line) => process.stderr.write(`warning: ${line}\n`) },
     });
     if (!interrupted) for (const { error } of outcome.errors) printFailure(error);

@@ -67,12 +67,14 @@ describe('running tasks', () => {
 
   it('on SIGINT ends every running process group, exits 130, and the next run resumes', async () => {
     const root = await tempDir();
-    const { args } = await stepToolchain({
+    const toolchain = await stepToolchain({
       slow: `build:\n  - [sh, -c, "test -e ${root}/resume || { sleep 60 & echo $! > ${root}/child; wait; }"]\n`,
       quick: 'build:\n  - ["true"]\n',
     });
-    const running = startCli([...args, 'build']);
+    const { args } = toolchain;
+    const running = startCli([...args, '--jobs', '2', 'build']);
     await waitFor(path.join(root, 'child'));
+    await waitFor(path.join(toolchain.root, 'work/state/quick/build'));
     const child = Number(readFileSync(path.join(root, 'child'), 'utf8'));
     expect(alive(child)).toBe(true);
     running.kill('SIGINT');

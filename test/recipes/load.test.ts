@@ -104,3 +104,18 @@ describe('loading a toolchain', () => {
     await expect(loadToolchain(dir)).rejects.toThrow(/has no recipes\/ folder/);
   });
 });
+
+describe('loader hints', () => {
+  it('says to quote a version YAML reads as a number', async () => {
+    const dir = await toolchainWith({ 'recipes/demo.yaml': 'name: demo\nversion: 2.40\nsummary: s\nlicense: MIT\n' });
+    await expect(loadToolchain(dir)).rejects.toThrow(/demo\.yaml:2: version: .*quote it \("\.\.\."\) — YAML reads it as a number/);
+  });
+
+  it('checks the patch folder of an alternate and turns premirror folders into file URLs', async () => {
+    const alternate = `source:\n  url: https://x.org/a.tar.gz\n  sha256: "${'a'.repeat(64)}"\n  alternates:\n    - deb: { package: a-source, version: "1", sha256: "${'b'.repeat(64)}" }\n      file: usr/src/a.tar.gz\n      sha256: "${'c'.repeat(64)}"\n      patches: patches/nope\n`;
+    const error = await loadError({ 'recipes/demo.yaml': MINIMAL + alternate });
+    expect(error.message).toMatch(/source\.alternates\.0\.patches: folder .*patches\/nope does not exist/);
+    const dir = await toolchainWith({ 'recipes/demo.yaml': MINIMAL, 'toolchain.yaml': 'mirrors: [mirror-folder, "https://mirror.example/pub/"]\n' });
+    expect((await loadToolchain(dir)).profile.mirrors).toEqual([`file://${dir}/mirror-folder`, 'https://mirror.example/pub']);
+  });
+});

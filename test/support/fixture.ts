@@ -34,7 +34,7 @@ const sha256 = (data: Buffer): string => createHash('sha256').update(data).diges
 export const GREET_PATCH = `Make the tool greet the whole world.
 --- a/tool/main.c
 +++ b/tool/main.c
-@@ -1,4 +1,4 @@
+@@ -1,5 +1,5 @@
  #include <stdio.h>
  int main(void) {
 -  puts("hello");
