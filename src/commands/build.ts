@@ -1,4 +1,6 @@
 import { executeBuild, prepareBuild } from '../build/execute.js';
+import { cacheLine } from '../cache/counts.js';
+import { resolveCacheSettings, type CacheFlags } from '../cache/settings.js';
 import type { TaskKind } from '../graph/plan.js';
 import { parseOverrides } from '../sources/override.js';
 import { printFailure } from '../ui/failure.js';
@@ -6,7 +8,7 @@ import { plainReporter } from '../ui/plain.js';
 import { summaryLine, type BuildReporter } from '../ui/reporter.js';
 import { resolveContext, type GlobalOptions } from './context.js';
 
-export interface BuildCommandOptions extends GlobalOptions {
+export interface BuildCommandOptions extends GlobalOptions, CacheFlags {
   readonly force?: string[] | undefined;
   readonly keepGoing?: boolean | undefined;
   readonly offline?: boolean | undefined;
@@ -29,6 +31,7 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
   const context = await resolveContext(options);
   const overrides = parseOverrides(options.source ?? []);
   const prepared = await prepareBuild({ ...context, selected: recipes, offline: options.offline ?? false, overrides });
+  const cacheSettings = resolveCacheSettings(context.cacheDir, context.toolchain.profile.cache, options, process.env);
   const controller = new AbortController();
   let interrupted: string | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -50,9 +53,11 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
       signal: controller.signal,
       ...(only ? { only } : {}),
       touch: options.touch ?? false,
+      cache: { settings: cacheSettings, warn: (line) => process.stderr.write(`warning: ${line}\n`) },
     });
     if (!interrupted) for (const { error } of outcome.errors) printFailure(error);
     if (outcome.notStarted > 0) process.stdout.write(`not started: ${outcome.notStarted} tasks\n`);
+    if (outcome.cache) process.stdout.write(`${cacheLine(outcome.cache)}\n`);
     process.stdout.write(`${summaryLine(outcome)}\n`);
     if (interrupted) return 130;
     return outcome.failed > 0 ? 1 : 0;

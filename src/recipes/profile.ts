@@ -27,6 +27,19 @@ export const profileFileSchema = z.strictObject({
   mirrors: z.array(z.string().min(1)).default([]),
   /** Timestamp used for every file in the packages and the repository index. */
   'source-date-epoch': z.number().int().nonnegative().default(1672531200),
+  /** Shared caches (see src/cache/): none of these change what is built, so none enter a key. */
+  cache: z
+    .strictObject({
+      /** Base URL of a remote artifact cache (`<url>/ac/<task key>`, `<url>/cas/<sha256>`). */
+      remote: z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL').optional(),
+      /** Upload artifacts built here to the remote cache. */
+      'remote-write': z.boolean().default(false),
+      /** Wrap every compiler in ccache. */
+      ccache: z.boolean().default(false),
+      /** ccache's own remote storage (its `remote_storage` setting); CCACHE_REMOTE_STORAGE wins. */
+      'ccache-remote': z.string().min(1).optional(),
+    })
+    .prefault({}),
 });
 export type ProfileFile = z.infer<typeof profileFileSchema>;
 
@@ -42,6 +55,14 @@ export interface Profile {
   readonly sourceDateEpoch: number;
   /** Premirror base URLs; folders are already turned into file:// URLs. */
   readonly mirrors: readonly string[];
+  readonly cache: ProfileCache;
+}
+
+export interface ProfileCache {
+  readonly remote: string | undefined;
+  readonly remoteWrite: boolean;
+  readonly ccache: boolean;
+  readonly ccacheRemote: string | undefined;
 }
 
 /** A premirror entry as a base URL: URLs stay, folders become absolute file:// URLs. */
@@ -60,5 +81,11 @@ export function toProfile(file: ProfileFile, baseDir = process.cwd()): Profile {
     revision: file.revision,
     sourceDateEpoch: file['source-date-epoch'],
     mirrors: file.mirrors.map((entry) => mirrorUrl(entry, baseDir)),
+    cache: {
+      remote: file.cache.remote,
+      remoteWrite: file.cache['remote-write'],
+      ccache: file.cache.ccache,
+      ccacheRemote: file.cache['ccache-remote'],
+    },
   };
 }
