@@ -134,6 +134,8 @@ export interface ExecuteOptions {
 
 export interface BuildOutcome extends BuildSummary {
   readonly errors: ReadonlyArray<{ task: PlannedTask; error: unknown }>;
+  /** Things the user should know that did not stop the build (printed before the summary). */
+  readonly warnings: readonly string[];
   readonly cancelled: boolean;
   /** What the artifact cache did, when it was used. */
   readonly cache?: ArtifactCounts | undefined;
@@ -181,8 +183,10 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
           },
         )
       : undefined;
+    const warnings: string[] = [];
     const runCtx: BuildContext = {
       ...ctx,
+      warn: (task, line) => warnings.push(`${task.recipe}: ${line}`),
       compilers: cache?.compilers,
       // Steps look the jobserver up when they start: it exists only once a task took a slot.
       get jobserver() {
@@ -234,6 +238,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
       errors: [...result.errors].map(([id, error]) => ({ task: plan.tasks.get(id)!, error: wrapUnexpected(plan.tasks.get(id)!, error, ctx.layout) })),
       cancelled: result.cancelled,
       cache: cache?.counts,
+      warnings,
     };
     await reporter.end?.(outcome);
     return outcome;

@@ -8,7 +8,7 @@ import type { Jobserver } from '../graph/jobserver.js';
 import { STAGED_KINDS, TASK_KINDS, kindsOf, transitiveNeeds, type PlannedTask, type TaskKind } from '../graph/plan.js';
 import type { TaskState } from '../graph/state.js';
 import { osabiLabel } from '../formats/osabi.js';
-import { expandStep, expandString, type PlaceholderValues } from '../recipes/expand.js';
+import { expandStep, expandString, placeholdersUsed, type PlaceholderValues } from '../recipes/expand.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe, Step } from '../recipes/schema.js';
 import { PatchError, applyPatches, listPatches } from '../sources/patch.js';
@@ -18,6 +18,7 @@ import {
   fetchSource,
   isFetched,
   patchDirsFor,
+  pinDisagreements,
   placeSource,
   recordedSourceLabel,
   type Artifact,
@@ -40,6 +41,8 @@ export interface BuildContext {
   readonly baseEnv: Readonly<Record<string, string>>;
   /** Wraps the compilers of every step in ccache (`--ccache`). */
   readonly compilers?: CompilerCache | undefined;
+  /** Something the user should know that does not stop the build. */
+  readonly warn?: ((task: PlannedTask, line: string) => void) | undefined;
   /** Progress of a running task (download bytes), for the terminal view. */
   readonly onProgress?: ((task: PlannedTask, text: string) => void) | undefined;
 }
@@ -194,11 +197,23 @@ export async function touchTask(ctx: BuildContext, task: PlannedTask, signal: Ab
   }
 }
 
-/** The first task that runs steps assembles the stage from the images of the recipe's needs. */
-async function stageIfFirst(ctx: BuildContext, recipe: Recipe, kind: TaskKind): Promise<void> {
-  if (kindsOf(recipe).find((k) => STAGED_KINDS.has(k)) !== kind) return;
+/**
+ * The first task that runs steps assembles the stage from the images of the recipe's needs, and
+ * says so when a source tree it uses through `{src:OTHER}` is pinned differently from the
+ * submodule its own repository records for it.
+ */
+async function stageIfFirst(ctx: BuildContext, task: PlannedTask, logFile: string): Promise<void> {
+  const recipe = recipeOf(ctx, task);
+  if (kindsOf(recipe).find((k) => STAGED_KINDS.has(k)) !== task.kind) return;
   const images = transitiveNeeds(ctx.toolchain.recipes, recipe.name).map((need) => ctx.layout.image(need.name));
   await buildStage(ctx.layout.stage(recipe.name), images);
+  const others = placeholdersUsed([...recipe.configure, ...recipe.build, ...recipe.install]).filter((p) => p.startsWith('src:'));
+  for (const other of others) {
+    for (const line of await pinDisagreements(ctx.sources, recipe, ctx.toolchain.recipes.get(other.slice(4))!)) {
+      await appendLog(logFile, `warning: ${line}`);
+      ctx.warn?.(task, line);
+    }
+  }
 }
 
 /**
@@ -311,15 +326,15 @@ export async function runTask(ctx: BuildContext, task: PlannedTask, signal: Abor
     case 'configure':
       // A new configuration starts from an empty build folder.
       await rm(ctx.layout.obj(recipe.name), { recursive: true, force: true });
-      await stageIfFirst(ctx, recipe, task.kind);
+      await stageIfFirst(ctx, task, logFile);
       await runSteps(ctx, task, recipe.configure, logFile, signal);
       return;
     case 'build':
-      await stageIfFirst(ctx, recipe, task.kind);
+      await stageIfFirst(ctx, task, logFile);
       await runSteps(ctx, task, recipe.build, logFile, signal);
       return;
     case 'install': {
-      await stageIfFirst(ctx, recipe, task.kind);
+      await stageIfFirst(ctx, task, logFile);
       const image = ctx.layout.image(recipe.name);
       await rm(image, { recursive: true, force: true });
       await mkdir(image, { recursive: true });

@@ -56,6 +56,7 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
       cache: { settings: cacheSettings, warn: (line) => process.stderr.write(`warning: ${line}\n`) },
     });
     if (!interrupted) for (const { error } of outcome.errors) printFailure(error);
+    for (const line of outcome.warnings) process.stderr.write(`warning: ${line}\n`);
     if (outcome.notStarted > 0) process.stdout.write(`not started: ${outcome.notStarted} tasks\n`);
     if (outcome.cache) process.stdout.write(`${cacheLine(outcome.cache)}\n`);
     process.stdout.write(`${summaryLine(outcome)}\n`);

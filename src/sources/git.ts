@@ -165,6 +165,19 @@ export async function gitCached(cacheDir: string, pin: GitPin): Promise<boolean>
   return true;
 }
 
+/** The submodules the pinned commit records (path, URL, commit), read from the cached mirror. */
+export async function submodulePins(cacheDir: string, pin: GitPin): Promise<Array<{ path: string; url: string; commit: string }>> {
+  const mirror = mirrorPath(cacheDir, pin.url);
+  if (!(await hasCommit(mirror, pin.commit))) return [];
+  return submodulesOf(mirror, pin.commit, pin.url);
+}
+
+/** Two URLs name the same repository when their last path segments agree (`LwIP.git` = `lwip`). */
+export function sameRepository(a: string, b: string): boolean {
+  const name = (url: string): string => (url.replace(/\/+$/, '').split(/[/:]/).at(-1) ?? '').replace(/\.git$/i, '').toLowerCase();
+  return name(a) === name(b);
+}
+
 /** Writes the tree of the pinned commit (and its submodules, at their pinned commits) into `dest`. */
 export async function exportGit(cacheDir: string, pin: GitPin, dest: string): Promise<void> {
   const mirror = mirrorPath(cacheDir, pin.url);

@@ -6,7 +6,7 @@ import type { Alternate, Recipe } from '../recipes/schema.js';
 import { alternateFile, describeAlternate, fetchAlternate } from './alternate.js';
 import { downloadPath, fileNameOf } from './cache.js';
 import { ChecksumMismatch, download, type DownloadOptions } from './download.js';
-import { exportGit, fetchGit, gitCached, type GitPin } from './git.js';
+import { exportGit, fetchGit, gitCached, sameRepository, submodulePins, type GitPin } from './git.js';
 import { placeOverride } from './override.js';
 import { unpackArchive } from './unpack.js';
 
@@ -141,6 +141,21 @@ export async function fetchSource(ctx: SourceContext, recipe: Recipe, options: F
     }
   }
   throw new UserError(`${recipe.name}: no source could be fetched (${failures.join('; ')})`);
+}
+
+/**
+ * When a recipe's git tree records, as a submodule, a repository that another recipe provides
+ * (libhermit's `lwip` and the lwip recipe), the two pins should agree. Returns what disagrees.
+ */
+export async function pinDisagreements(ctx: SourceContext, recipe: Recipe, other: Recipe): Promise<string[]> {
+  const mine = gitPin(recipe);
+  const theirs = gitPin(other);
+  if (!mine || !theirs || ctx.overrides.has(recipe.name) || ctx.overrides.has(other.name)) return [];
+  const recorded = (await submodulePins(ctx.cacheDir, mine)).find((sub) => sameRepository(sub.url, theirs.url) || sub.path === other.name);
+  if (!recorded || recorded.commit === theirs.commit) return [];
+  return [
+    `${recipe.name} records ${other.name} as its submodule ${recorded.path} at ${recorded.commit}, but recipe ${other.name} is pinned at ${theirs.commit}; the build uses the recipe's pin`,
+  ];
 }
 
 /** Where the label of the artifact a tree was made from is kept. */

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildDeb, privateApt } from '../support/apt.js';
 import { runCli, startCli, summaryOf } from '../support/cli.js';
 import { makeFixture } from '../support/fixture.js';
+import { commitFiles, git } from '../support/git.js';
 import { tempDir } from '../support/tmp.js';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -132,5 +133,39 @@ install:
     expect(summaryOf((await runCli(args)).stdout)).toMatch(/ran 3 tasks/);
     expect(execFileSync(path.join(work, 'image/greet-tool/opt/hermit/bin/greet')).toString()).toBe('edited\n');
     expect(readdirSync(path.join(work, 'src'))).toEqual(['greet-tool']);
+  });
+});
+
+describe('git sources through the CLI', () => {
+  it('builds from pinned commits and says when a submodule pin differs from the recipe that provides it', async () => {
+    const root = await tempDir();
+    const lwipOld = commitFiles(path.join(root, 'repos/lwip'), { 'src/core/tcp.c': 'old\n' });
+    const kernelRepo = path.join(root, 'repos/kernel');
+    commitFiles(kernelRepo, { 'kernel.c': 'int main;\n' });
+    git(kernelRepo, 'submodule', 'add', '-q', '../lwip', 'lwip');
+    git(kernelRepo, 'commit', '-q', '-m', 'lwip as a submodule');
+    const kernelCommit = git(kernelRepo, 'rev-parse', 'HEAD');
+    const lwipNew = commitFiles(path.join(root, 'repos/lwip'), { 'src/core/tcp.c': 'new\n' });
+    const toolchain = path.join(root, 'toolchain');
+    mkdirSync(path.join(toolchain, 'recipes'), { recursive: true });
+    const head = (name: string) => `name: ${name}\nversion: "1"\nsummary: ${name}\nlicense: MIT\n`;
+    const lwipRecipe = (commit: string) => `${head('lwip')}source:\n  git: { url: ${path.join(root, 'repos/lwip')}, commit: "${commit}" }\n`;
+    writeFileSync(path.join(toolchain, 'recipes/lwip.yaml'), lwipRecipe(lwipNew));
+    writeFileSync(
+      path.join(toolchain, 'recipes/kernel.yaml'),
+      `${head('kernel')}source:\n  git: { url: ${kernelRepo}, commit: "${kernelCommit}" }\nneeds: [lwip]\nbuild:\n  - [sh, -c, "cat {src:lwip}/src/core/tcp.c > tcp.txt"]\n`,
+    );
+    const args = ['--toolchain', toolchain, '--work', path.join(root, 'work'), '--cache', path.join(root, 'cache')];
+    const built = await runCli([...args, 'build']);
+    expect(built.exitCode).toBe(0);
+    expect(readFileSync(path.join(root, 'work/obj/kernel/tcp.txt'), 'utf8')).toBe('new\n');
+    expect(built.stderr).toContain(
+      `warning: kernel: kernel records lwip as its submodule lwip at ${lwipOld}, but recipe lwip is pinned at ${lwipNew}; the build uses the recipe's pin`,
+    );
+    writeFileSync(path.join(toolchain, 'recipes/lwip.yaml'), lwipRecipe(lwipOld));
+    const agreeing = await runCli([...args, 'build']);
+    expect(agreeing.exitCode).toBe(0);
+    expect(agreeing.stderr).not.toContain('warning');
+    expect(readFileSync(path.join(root, 'work/obj/kernel/tcp.txt'), 'utf8')).toBe('old\n');
   });
 });
