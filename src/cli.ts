@@ -3,9 +3,15 @@ import { buildCommand, printFailure } from './commands/build.js';
 import { cleanCommand } from './commands/clean.js';
 import { GRAPH_FORMATS, graphCommand } from './commands/graph.js';
 import { listCommand } from './commands/list.js';
+import { packageCommand } from './commands/package.js';
+import { COMPRESSIONS } from './package/compress.js';
 import { UserError } from './errors.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+const outOption = () => new Option('--out <dir>', 'folder for the .deb files and the apt index (default: <work>/out)');
+const compressOption = () => new Option('--compress <format>', 'compression of the package members (default: the profile\'s, xz)').choices(COMPRESSIONS);
+const signOption = () => new Option('--sign <keyid>', 'sign the apt index with this gpg key (InRelease, Release.gpg)');
 
 function program(): Command {
   const cli = new Command('hermit-toolchain')
@@ -36,9 +42,31 @@ Examples:
     .argument('[recipes...]', 'recipes to build')
     .option('--force <recipe>', 'run every task of this recipe again (repeatable)', collect, [] as string[])
     .option('-k, --keep-going', 'after a failure, go on with everything that does not depend on it')
+    .addOption(outOption())
+    .addOption(compressOption())
+    .addOption(signOption())
     .addHelpText('after', '\nEnds with one line: "summary: ran N tasks, skipped M, failed K in <time>". Ctrl-C stops every\nrunning step and exits 130; the next build resumes where this one stopped.')
     .action(async (recipes, options, command) => {
       process.exitCode = await buildCommand(recipes, { ...command.optsWithGlobals(), ...options });
+    });
+
+  cli
+    .command('package')
+    .description('build the .deb of every recipe with a package section from the last build\'s images, and the apt index')
+    .argument('[recipes...]', 'package only these recipes')
+    .option('--tree <dir>', 'instead, pack a ready tree with a DEBIAN/control, like dpkg-deb --root-owner-group -b')
+    .addOption(outOption())
+    .addOption(compressOption())
+    .addOption(signOption())
+    .addHelpText(
+      'after',
+      `
+Packages are named NAME_VERSION_ARCH.deb; the output folder is a flat apt repository:
+  deb [trusted=yes] file:/path/to/out ./
+SOURCE_DATE_EPOCH (environment, for --tree) or the profile's source-date-epoch clamps every mtime.`,
+    )
+    .action(async (recipes, options, command) => {
+      process.exitCode = await packageCommand(recipes, { ...command.optsWithGlobals(), ...options });
     });
 
   cli

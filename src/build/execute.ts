@@ -9,6 +9,7 @@ import { schedule } from '../graph/schedule.js';
 import { TaskState } from '../graph/state.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe } from '../recipes/schema.js';
+import { HostPackages } from '../package/shlibs.js';
 import { hashPatches } from '../sources/patch.js';
 import type { BuildReporter, BuildSummary } from '../ui/reporter.js';
 import { WorkLayout } from './layout.js';
@@ -44,6 +45,8 @@ export interface PrepareOptions {
   readonly workDir: string;
   readonly cacheDir: string;
   readonly jobs: number;
+  /** Where package tasks write .deb files; `<work>/out` by default. */
+  readonly outDir?: string;
 }
 
 /**
@@ -61,6 +64,8 @@ export async function prepareBuild(options: PrepareOptions): Promise<Prepared> {
     cacheDir: options.cacheDir,
     jobs: options.jobs,
     baseEnv: baseEnvironment(process.env),
+    outDir: options.outDir ?? layout.out,
+    host: new HostPackages(),
   };
   for (const recipe of plan.recipes) {
     expandSteps(ctx, recipe, 'configure', recipe.configure);

@@ -11,7 +11,9 @@ import { downloadPath, fileNameOf } from '../sources/cache.js';
 import { download } from '../sources/download.js';
 import { PatchError, applyPatches, listPatches } from '../sources/patch.js';
 import { unpackArchive } from '../sources/unpack.js';
+import type { HostPackages } from '../package/shlibs.js';
 import type { WorkLayout } from './layout.js';
+import { packageOutputPresent, runPackageTask } from './package-task.js';
 import { StepFailure, appendLog, runStep, tailLines } from './run.js';
 import { buildStage } from './stage.js';
 
@@ -25,6 +27,10 @@ export interface BuildContext {
   readonly jobserver?: Jobserver | undefined;
   /** The environment steps start from (the orchestrator's, minus make's own variables). */
   readonly baseEnv: Readonly<Record<string, string>>;
+  /** Where package tasks write .deb files (`--out`, default `<work>/out`). */
+  readonly outDir: string;
+  /** The host's package database, for shared-library dependencies (one per build, it caches). */
+  readonly host?: HostPackages;
 }
 
 /** How many log lines a failure shows. */
@@ -109,7 +115,7 @@ export async function outputsPresent(ctx: BuildContext, task: PlannedTask): Prom
     case 'osabi':
       return exists(ctx.layout.image(task.recipe));
     case 'package':
-      return true;
+      return packageOutputPresent(ctx, recipe);
   }
 }
 
@@ -220,8 +226,10 @@ export async function runTask(ctx: BuildContext, task: PlannedTask, signal: Abor
       await runSteps(ctx, task, recipe.install, logFile, signal);
       return;
     }
-    case 'osabi':
     case 'package':
+      await runPackageTask(ctx, recipe, logFile);
+      return;
+    case 'osabi':
       throw new TaskError(recipe.name, task.kind, 'not implemented yet');
   }
 }

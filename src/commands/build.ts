@@ -4,8 +4,9 @@ import { listrReporter } from '../ui/progress.js';
 import { plainReporter } from '../ui/plain.js';
 import { summaryLine, type BuildReporter } from '../ui/reporter.js';
 import { resolveContext, type GlobalOptions } from './context.js';
+import { outDirOf, refreshIndex, withPackaging, type PackagingOptions } from './packaging.js';
 
-export interface BuildCommandOptions extends GlobalOptions {
+export interface BuildCommandOptions extends GlobalOptions, PackagingOptions {
   readonly force?: string[] | undefined;
   readonly keepGoing?: boolean | undefined;
 }
@@ -29,7 +30,9 @@ export function chooseReporter(): BuildReporter {
  */
 export async function buildCommand(recipes: string[], options: BuildCommandOptions): Promise<number> {
   const context = await resolveContext(options);
-  const prepared = await prepareBuild({ ...context, selected: recipes });
+  const toolchain = withPackaging(context.toolchain, options);
+  const outDir = outDirOf(options);
+  const prepared = await prepareBuild({ ...context, toolchain, selected: recipes, outDir });
   const controller = new AbortController();
   let interrupted: string | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -54,6 +57,8 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
     if (outcome.notStarted > 0) process.stdout.write(`not started: ${outcome.notStarted} tasks\n`);
     process.stdout.write(`${summaryLine(outcome)}\n`);
     if (interrupted) return 130;
+    // The index covers every package in the output folder, so it follows any package task.
+    if ([...prepared.plan.tasks.values()].some((task) => task.kind === 'package')) await refreshIndex(outDir, toolchain.profile, options.sign);
     return outcome.failed > 0 ? 1 : 0;
   } finally {
     process.off('SIGINT', onSignal);

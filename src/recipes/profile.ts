@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OSABI_NAMES, parseOsabi } from '../formats/osabi.js';
+import { COMPRESSIONS, type Compression } from '../package/compress.js';
 
 export const PROFILE_FILE = 'toolchain.yaml';
 
@@ -22,6 +23,8 @@ export const profileFileSchema = z.strictObject({
   revision: z.string().regex(/^[0-9A-Za-z.+~]+$/, 'must be a Debian revision such as 1 or 0.1').default('1'),
   /** Timestamp used for every file in the packages and the repository index. */
   'source-date-epoch': z.number().int().nonnegative().default(1672531200),
+  /** How the members of the .deb files are compressed (`--compress` overrides it). */
+  compression: z.enum(COMPRESSIONS).default('xz'),
 });
 export type ProfileFile = z.infer<typeof profileFileSchema>;
 
@@ -35,6 +38,7 @@ export interface Profile {
   readonly maintainer: string;
   readonly revision: string;
   readonly sourceDateEpoch: number;
+  readonly compression: Compression;
 }
 
 export function toProfile(file: ProfileFile): Profile {
@@ -46,5 +50,6 @@ export function toProfile(file: ProfileFile): Profile {
     maintainer: file.maintainer,
     revision: file.revision,
     sourceDateEpoch: file['source-date-epoch'],
+    compression: file.compression,
   };
 }
