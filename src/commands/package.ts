@@ -35,18 +35,21 @@ async function packTreeCommand(options: PackageCommandOptions): Promise<number> 
   }
 }
 
-/** Only the package tasks of a plan, without their dependencies: their inputs are on disk already. */
-function packagePlan(plan: Plan): Plan {
+/**
+ * Only the package tasks of the named recipes (a plan also holds what they need), without their
+ * dependencies: their inputs, the images, are on disk already.
+ */
+function packagePlan(plan: Plan, names: readonly string[]): Plan {
   const tasks = new Map<string, PlannedTask>();
-  for (const task of plan.tasks.values()) if (task.kind === 'package') tasks.set(task.id, { ...task, deps: [] });
+  for (const task of plan.tasks.values()) if (task.kind === 'package' && names.includes(task.recipe)) tasks.set(task.id, { ...task, deps: [] });
   return { recipes: plan.recipes, tasks };
 }
 
-/** The package tasks whose inputs (the images) are missing or out of date. */
-async function unbuilt(prepared: Prepared): Promise<string[]> {
+/** The recipes whose package inputs (the images) are missing or out of date. */
+async function unbuilt(prepared: Prepared, names: readonly string[]): Promise<string[]> {
   const missing: string[] = [];
   for (const task of prepared.plan.tasks.values()) {
-    if (task.kind !== 'package') continue;
+    if (task.kind !== 'package' || !names.includes(task.recipe)) continue;
     for (const dep of task.deps) {
       const depTask = prepared.plan.tasks.get(dep)!;
       if (!(await isUpToDate(prepared, depTask))) {
@@ -77,12 +80,12 @@ export async function packageCommand(recipes: string[], options: PackageCommandO
   }
   const outDir = outDirOf(options);
   const prepared = await prepareBuild({ ...context, toolchain, selected: packaged, outDir });
-  const missing = await unbuilt(prepared);
+  const missing = await unbuilt(prepared, packaged);
   if (missing.length > 0) {
     throw new UserError(`not built, or changed since the last build: ${missing.join(', ')} (run \`hermit-toolchain build ${missing.join(' ')}\` first)`);
   }
   const outcome = await executeBuild(
-    { ...prepared, plan: packagePlan(prepared.plan) },
+    { ...prepared, plan: packagePlan(prepared.plan, packaged) },
     { budget: new CounterBudget(context.jobs), reporter: chooseReporter(), keepGoing: true },
   );
   for (const { error } of outcome.errors) printFailure(error);

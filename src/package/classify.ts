@@ -52,3 +52,12 @@ export function insidePrefix(relativePath: string, prefix: string): boolean {
   if (relativePath === '' || relativePath === prefix || relativePath.startsWith(`${prefix}/`)) return true;
   return `${prefix}/`.startsWith(`${relativePath}/`);
 }
+
+/**
+ * dh_strip's and dh_fixperms' test for a shared library: its name (a PIE program is ET_DYN too,
+ * so the ELF type cannot tell). Debian Policy 8.1 wants these 0644, and strips them less.
+ */
+export function isSharedLibraryName(relativePath: string): boolean {
+  const base = relativePath.slice(relativePath.lastIndexOf('/') + 1);
+  return /\.so(\.[0-9.]+)?$/.test(base);
+}

@@ -88,8 +88,10 @@ export interface OverrideInputs {
   readonly packageName: string;
   /** Profile prefix without slashes at the ends (opt/hermit). */
   readonly prefix: string;
-  /** Target folders (see classify.ts targetDirs) holding ELF files, for an Architecture: all package. */
-  readonly targetDirsWithElf: readonly string[];
+  /** Whether the package installs anything under the prefix (a metapackage does not). */
+  readonly usesPrefix: boolean;
+  /** Target folders (see classify.ts targetDirs) holding objects, for an Architecture: all package. */
+  readonly targetDirsWithCode: readonly string[];
 }
 
 /**
@@ -98,16 +100,16 @@ export interface OverrideInputs {
  *  - dir-or-file-in-opt: the toolchain is add-on software and installs under the prefix
  *    (/opt/hermit), as FHS 3.13 says add-on packages do; Debian's own packages never do, hence
  *    the tag. Only when the prefix is under /opt.
- *  - arch-independent-package-contains-binary-or-object: the ELF files of an Architecture: all
- *    package are target code (x86_64-hermit libraries and start files), which is the same on
+ *  - arch-independent-package-contains-binary-or-object: the objects and archives of an
+ *    Architecture: all package are target code (x86_64-hermit libraries and start files), which is the same on
  *    every host, like the files of Debian's *-cross packages. Limited to the target folders.
  */
 export function lintianOverrides(inputs: OverrideInputs): string {
   const lines: string[] = [];
-  if (inputs.prefix === 'opt' || inputs.prefix.startsWith('opt/')) {
+  if (inputs.usesPrefix && (inputs.prefix === 'opt' || inputs.prefix.startsWith('opt/'))) {
     lines.push('# Add-on software installs under /opt by design (FHS 3.13).', `${inputs.packageName}: dir-or-file-in-opt [${inputs.prefix}/*]`);
   }
-  for (const dir of inputs.targetDirsWithElf) {
+  for (const dir of inputs.targetDirsWithCode) {
     lines.push(
       `# ${dir} holds code for the cross target, the same on every host architecture.`,
       `${inputs.packageName}: arch-independent-package-contains-binary-or-object [${dir}*]`,

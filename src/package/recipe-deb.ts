@@ -4,7 +4,8 @@ import path from 'node:path';
 import { hasDebugOrSymbols, readDynamic, readElfIdentity, type ElfIdentity } from '../formats/elf-dynamic.js';
 import type { Profile } from '../recipes/profile.js';
 import type { Recipe } from '../recipes/schema.js';
-import { ARCH_MACHINES, insidePrefix, isHostBinary, targetDirs, type Placement } from './classify.js';
+import { isArchive } from '../formats/ar.js';
+import { ARCH_MACHINES, insidePrefix, isHostBinary, isSharedLibraryName, targetDirs, type Placement } from './classify.js';
 import { formatDescription, formatStanza, pinOwnDepends, wrap, type OwnVersions, type Stanza } from './control.js';
 import { assembleDeb, writeControlMember, writeDataMember, writeFileAtomic } from './deb.js';
 import { changelogText, copyrightFile, gzipDeterministic, lintianOverrides, type DocInputs } from './docs.js';
@@ -88,7 +89,14 @@ async function readHead(file: string, length: number): Promise<Buffer> {
 }
 
 /** The generated long description, when the recipe gives none. */
-function generatedDescription(recipe: Recipe, profile: Profile): string {
+function generatedDescription(recipe: Recipe, profile: Profile, empty: boolean): string {
+  if (empty) {
+    // lintian recognises a metapackage (empty on purpose) by that word in its description.
+    return wrap(
+      `This metapackage of the HermitCore cross toolchain for ${profile.target} installs the packages it depends on (${recipe.name} ${recipe.version}).`,
+      72,
+    ).join('\n');
+  }
   return wrap(
     `This package is part of the HermitCore cross toolchain for ${profile.target} and installs under ${profile.prefix}. ` +
       `It holds ${recipe.name} ${recipe.version}, built from the upstream sources by hermit-toolchain.`,
@@ -111,7 +119,10 @@ export async function buildRecipePackage(options: RecipePackageOptions): Promise
   const epoch = profile.sourceDateEpoch;
   const where: Placement = { prefix: profile.prefix.replace(/^\/+/, ''), target: profile.target };
 
-  const image = (await exists(options.imageDir)) ? await walkTree(options.imageDir) : [];
+  // Shared libraries are not programs: 0644 whatever the linker made them (as dh_fixperms does).
+  const image = ((await exists(options.imageDir)) ? await walkTree(options.imageDir) : []).map((entry) =>
+    entry.type === 'file' && isSharedLibraryName(entry.path) ? { ...entry, mode: entry.mode & ~0o111 } : entry,
+  );
   const outside = image.filter((entry) => !insidePrefix(entry.path, where.prefix)).map((entry) => `/${entry.path}`);
   if (outside.length > 0) {
     throw new PackageError(`the image of ${recipe.name} has ${outside.length} path(s) outside the prefix ${profile.prefix}; install steps must put everything under the prefix`, outside.slice(0, 10));
@@ -121,13 +132,17 @@ export async function buildRecipePackage(options: RecipePackageOptions): Promise
   // of the data member itself: so look at every file's ELF header before writing anything.
   const hostMachine = ARCH_MACHINES[await host.architecture()];
   const hostBinaries = new Map<string, ElfIdentity>();
-  const targetElfDirs = new Set<string>();
+  const targetCodeDirs = new Set<string>();
   for (const entry of image) {
-    if (entry.type !== 'file' || typeof entry.source !== 'string' || entry.size < 52) continue;
-    const identity = readElfIdentity(await readHead(entry.source, 64));
-    if (!identity) continue;
-    if (hostMachine !== undefined && isHostBinary(entry.path, identity, where, hostMachine)) hostBinaries.set(entry.path, identity);
-    else for (const dir of targetDirs(where)) if (entry.path.startsWith(dir)) targetElfDirs.add(dir);
+    if (entry.type !== 'file' || typeof entry.source !== 'string') continue;
+    const head = await readHead(entry.source, 64);
+    const identity = head.length >= 52 ? readElfIdentity(head) : undefined;
+    if (identity && hostMachine !== undefined && isHostBinary(entry.path, identity, where, hostMachine)) {
+      hostBinaries.set(entry.path, identity);
+    } else if (identity || isArchive(head)) {
+      // Objects and archives of objects: what lintian calls a binary or object.
+      for (const dir of targetDirs(where)) if (entry.path.startsWith(dir)) targetCodeDirs.add(dir);
+    }
   }
   const architecture = hostBinaries.size > 0 ? await host.architecture() : 'all';
 
@@ -142,7 +157,12 @@ export async function buildRecipePackage(options: RecipePackageOptions): Promise
     target: profile.target,
     epoch,
   };
-  const overrides = lintianOverrides({ packageName: spec.name, prefix: where.prefix, targetDirsWithElf: architecture === 'all' ? [...targetElfDirs].sort() : [] });
+  const overrides = lintianOverrides({
+    packageName: spec.name,
+    prefix: where.prefix,
+    usesPrefix: image.some((entry) => entry.path !== ''),
+    targetDirsWithCode: architecture === 'all' ? [...targetCodeDirs].sort() : [],
+  });
   const generated: Array<[string, Uint8Array]> = [
     [`usr/share/doc/${spec.name}/copyright`, Buffer.from(copyrightFile(docInputs))],
     [`usr/share/doc/${spec.name}/changelog.Debian.gz`, gzipDeterministic(changelogText(docInputs))],
@@ -197,7 +217,7 @@ export async function buildRecipePackage(options: RecipePackageOptions): Promise
     ['Section', spec.section],
     ['Priority', spec.priority],
     ...(recipe.homepage ? [['Homepage', recipe.homepage] as const] : []),
-    ['Description', formatDescription(recipe.summary, spec.description ?? generatedDescription(recipe, profile))],
+    ['Description', formatDescription(recipe.summary, spec.description ?? generatedDescription(recipe, profile, image.length === 0))],
   ];
   const md5sums = data.files
     .map((file) => [file.path.slice(2), sums.get(file.linkOf ?? file.path)!] as const)

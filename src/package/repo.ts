@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { field, formatStanza, type Stanza } from './control.js';
@@ -126,6 +126,7 @@ async function gpg(args: readonly string[], sign: SignOptions): Promise<void> {
  * not signed again: it would no longer match the new Release and apt would refuse it.
  */
 export async function writeRepository(dir: string, options: RepoOptions): Promise<IndexedPackage[]> {
+  await mkdir(dir, { recursive: true });
   const packages = await scanPackages(dir);
   const packagesText = Buffer.from(packagesFile(packages));
   const packagesGz = gzipDeterministic(packagesText);

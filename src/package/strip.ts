@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { isSharedLibraryName } from './classify.js';
 
 export class StripError extends Error {
   override name = 'StripError';
@@ -13,8 +14,7 @@ export class StripError extends Error {
  * .note. Works on a copy: images are hard-linked into other recipes' stages and must not change.
  */
 export async function stripHostBinary(contents: Uint8Array, name: string): Promise<Buffer> {
-  // dh_strip's test for a shared library: its name (a PIE program is ET_DYN as well).
-  const sharedLibrary = /\.so(\.[0-9.]+)?$/.test(path.posix.basename(name));
+  const sharedLibrary = isSharedLibraryName(name);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ht-strip-'));
   try {
     const input = path.join(dir, 'in');
