@@ -1,11 +1,12 @@
 import { Command, Option } from '@commander-js/extra-typings';
-import { buildCommand, printFailure } from './commands/build.js';
-import { cleanCommand } from './commands/clean.js';
-import { GRAPH_FORMATS, graphCommand } from './commands/graph.js';
-import { listCommand } from './commands/list.js';
-import { packageCommand } from './commands/package.js';
+import type { GraphFormat } from './commands/graph.js';
 import { COMPRESSIONS } from './package/compress.js';
 import { UserError } from './errors.js';
+
+// Each command's module is loaded when that command runs: together they pull in execa, got,
+// listr2 and the schemas, a quarter of a second of start-up that `--help` or packing a tree
+// should not pay.
+const GRAPH_FORMATS = ['text', 'dot', 'json'] as const satisfies readonly GraphFormat[];
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -47,6 +48,7 @@ Examples:
     .addOption(signOption())
     .addHelpText('after', '\nEnds with one line: "summary: ran N tasks, skipped M, failed K in <time>". Ctrl-C stops every\nrunning step and exits 130; the next build resumes where this one stopped.')
     .action(async (recipes, options, command) => {
+      const { buildCommand } = await import('./commands/build.js');
       process.exitCode = await buildCommand(recipes, { ...command.optsWithGlobals(), ...options });
     });
 
@@ -66,7 +68,15 @@ Packages are named NAME_VERSION_ARCH.deb; the output folder is a flat apt reposi
 SOURCE_DATE_EPOCH (environment, for --tree) or the profile's source-date-epoch clamps every mtime.`,
     )
     .action(async (recipes, options, command) => {
-      process.exitCode = await packageCommand(recipes, { ...command.optsWithGlobals(), ...options });
+      const { tree, ...rest } = options;
+      if (tree !== undefined) {
+        if (recipes.length > 0) throw new UserError('package --tree packs one tree: name no recipes with it');
+        const { packageTreeCommand } = await import('./commands/package-tree.js');
+        process.exitCode = await packageTreeCommand({ ...command.optsWithGlobals(), ...rest, tree });
+        return;
+      }
+      const { packageCommand } = await import('./commands/package.js');
+      process.exitCode = await packageCommand(recipes, { ...command.optsWithGlobals(), ...rest });
     });
 
   cli
@@ -75,6 +85,7 @@ SOURCE_DATE_EPOCH (environment, for --tree) or the profile's source-date-epoch c
     .argument('[recipes...]', 'limit to these recipes and what they need')
     .addOption(new Option('--format <format>', 'output format').choices(GRAPH_FORMATS).default('text' as const))
     .action(async (recipes, options, command) => {
+      const { graphCommand } = await import('./commands/graph.js');
       process.exitCode = await graphCommand(recipes, { ...command.optsWithGlobals(), ...options });
     });
 
@@ -82,6 +93,7 @@ SOURCE_DATE_EPOCH (environment, for --tree) or the profile's source-date-epoch c
     .command('list')
     .description('list recipes, their versions and packages, and whether each is up to date')
     .action(async (_options, command) => {
+      const { listCommand } = await import('./commands/list.js');
       process.exitCode = await listCommand(command.optsWithGlobals());
     });
 
@@ -90,6 +102,7 @@ SOURCE_DATE_EPOCH (environment, for --tree) or the profile's source-date-epoch c
     .description('remove what recipes left in the work directory (everything when none are named)')
     .argument('[recipes...]', 'recipes to clean')
     .action(async (recipes, _options, command) => {
+      const { cleanCommand } = await import('./commands/clean.js');
       process.exitCode = await cleanCommand(recipes, command.optsWithGlobals());
     });
 
@@ -104,6 +117,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof UserError) {
+      const { printFailure } = await import('./commands/build.js');
       printFailure(error);
       return error.exitCode;
     }

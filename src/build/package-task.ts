@@ -1,7 +1,8 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TaskError } from '../errors.js';
-import { PackageError, buildRecipePackage, ownVersions } from '../package/recipe-deb.js';
+import { PackageError } from '../package/errors.js';
+import { buildRecipePackage, ownVersions } from '../package/recipe-deb.js';
 import { HostPackages } from '../package/shlibs.js';
 import type { Recipe } from '../recipes/schema.js';
 import { appendLog } from './run.js';

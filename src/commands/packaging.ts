@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { COMPRESSIONS, type Compression } from '../package/compress.js';
-import { PackageError } from '../package/recipe-deb.js';
+import { PackageError } from '../package/errors.js';
 import { RepoError, writeRepository } from '../package/repo.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Profile } from '../recipes/profile.js';

@@ -3,6 +3,12 @@
  * starting with a blank. Building, formatting and parsing them. Pure.
  */
 
+/**
+ * Debian package names (Policy 5.6.1). The same rule as recipe names (recipes/schema.ts), kept
+ * here so that packing a tree loads no schema library.
+ */
+export const PACKAGE_NAME = /^[a-z0-9][a-z0-9.+-]*$/;
+
 export class ControlError extends Error {
   override name = 'ControlError';
 }

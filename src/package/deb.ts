@@ -50,7 +50,10 @@ export interface DataMember {
  */
 export type ContentHook = (entry: TreeEntry, archivePath: string, contents: Uint8Array) => Promise<Uint8Array> | Uint8Array;
 
-/** Collects small writes into large ones: one pipe write per MiB instead of one per header. */
+/**
+ * Collects small writes into large ones (one pipe write per MiB instead of one per header);
+ * large contents go through as they are, without a copy.
+ */
 class Batcher {
   private parts: Uint8Array[] = [];
   private pending = 0;
@@ -58,6 +61,12 @@ class Batcher {
   constructor(private readonly sink: (chunk: Uint8Array) => Promise<void>) {}
   async add(chunk: Uint8Array): Promise<void> {
     if (chunk.length === 0) return;
+    if (chunk.length >= 1 << 16) {
+      await this.flush();
+      this.written += chunk.length;
+      await this.sink(chunk);
+      return;
+    }
     this.parts.push(chunk);
     this.pending += chunk.length;
     this.written += chunk.length;

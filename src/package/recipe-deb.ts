@@ -10,20 +10,10 @@ import { formatDescription, formatStanza, pinOwnDepends, wrap, type OwnVersions,
 import { assembleDeb, writeControlMember, writeDataMember, writeFileAtomic } from './deb.js';
 import { changelogText, copyrightFile, gzipDeterministic, lintianOverrides, type DocInputs } from './docs.js';
 import type { HostPackages } from './shlibs.js';
+import { PackageError } from './errors.js';
 import { stripHostBinary } from './strip.js';
 import { walkTree, withParents, type TreeEntry } from './tree.js';
-import { VersionError, parseVersion, versionForFileName } from './version.js';
-
-/** Something about a recipe's package that the user has to fix; `details` lists the culprits. */
-export class PackageError extends Error {
-  override name = 'PackageError';
-  constructor(
-    message: string,
-    readonly details: readonly string[] = [],
-  ) {
-    super(message);
-  }
-}
+import { VersionError, debFileName, parseVersion } from './version.js';
 
 /** The full Debian version of a recipe's package: upstream version and the profile's revision. */
 export function packageVersion(recipe: Pick<Recipe, 'name' | 'version'>, profile: Pick<Profile, 'revision'>): string {
@@ -42,11 +32,6 @@ export function ownVersions(recipes: Iterable<Recipe>, profile: Pick<Profile, 'r
   const versions = new Map<string, string>();
   for (const recipe of recipes) if (recipe.package) versions.set(recipe.package.name, packageVersion(recipe, profile));
   return versions;
-}
-
-/** Debian's file name for a package: NAME_VERSION_ARCH.deb, the version without its epoch. */
-export function debFileName(name: string, version: string, architecture: string): string {
-  return `${name}_${versionForFileName(version)}_${architecture}.deb`;
 }
 
 export interface RecipePackageOptions {

@@ -1,11 +1,10 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { NAME_PATTERN } from '../recipes/schema.js';
-import { ControlError, field, parseStanza } from './control.js';
+import { ControlError, PACKAGE_NAME, field, parseStanza } from './control.js';
 import { assembleDeb, writeControlMember, writeDataMember, writeFileAtomic, type ControlFile, type PackOptions } from './deb.js';
-import { PackageError, debFileName } from './recipe-deb.js';
+import { PackageError } from './errors.js';
 import { walkTree } from './tree.js';
-import { VersionError, parseVersion } from './version.js';
+import { VersionError, debFileName, parseVersion } from './version.js';
 
 export interface PackedTree {
   readonly file: string;
@@ -43,7 +42,7 @@ export async function packTree(treeDir: string, outDir: string, options: PackOpt
   const name = required('Package');
   const version = required('Version');
   const architecture = required('Architecture');
-  if (!NAME_PATTERN.test(name)) throw new PackageError(`${controlPath}: "${name}" is not a valid package name`);
+  if (!PACKAGE_NAME.test(name)) throw new PackageError(`${controlPath}: "${name}" is not a valid package name`);
   try {
     parseVersion(version);
   } catch (error) {

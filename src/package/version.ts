@@ -48,6 +48,11 @@ export function versionForFileName(text: string): string {
   return formatVersion({ ...version, epoch: 0 });
 }
 
+/** Debian's file name for a package: NAME_VERSION_ARCH.deb, the version without its epoch. */
+export function debFileName(name: string, version: string, architecture: string): string {
+  return `${name}_${versionForFileName(version)}_${architecture}.deb`;
+}
+
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 const isLetter = (c: string): boolean => /^[A-Za-z]$/.test(c);
 

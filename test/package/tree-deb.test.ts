@@ -3,7 +3,7 @@ import { chmodSync, linkSync, mkdirSync, readFileSync, symlinkSync, utimesSync, 
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compressBuffer } from '../../src/package/compress.js';
-import { PackageError } from '../../src/package/recipe-deb.js';
+import { PackageError } from '../../src/package/errors.js';
 import { packTree } from '../../src/package/tree-deb.js';
 import { tempDir } from '../support/tmp.js';
 
