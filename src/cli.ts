@@ -1,12 +1,11 @@
 import { Command, Option } from '@commander-js/extra-typings';
-import type { GraphFormat } from './commands/graph.js';
 import { COMPRESSIONS } from './package/compress.js';
 import { UserError } from './errors.js';
+import { printFailure } from './ui/failure.js';
 
-// Each command's module is loaded when that command runs: together they pull in execa, got,
-// listr2 and the schemas, a quarter of a second of start-up that `--help` or packing a tree
-// should not pay.
-const GRAPH_FORMATS = ['text', 'dot', 'json'] as const satisfies readonly GraphFormat[];
+// Commands are imported when they run, so `--help` or a build with nothing to do does not load
+// every library the other commands use.
+const GRAPH_FORMATS = ['text', 'dot', 'json'] as const;
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -17,9 +16,8 @@ const signOption = () => new Option('--sign <keyid>', 'sign the apt index with t
 function program(): Command {
   const cli = new Command('hermit-toolchain')
     .description(
-      'Builds the HermitCore cross toolchain (x86_64-hermit) from pinned upstream sources and\n' +
-        'packages it for Debian. Recipes live in <toolchain>/recipes/*.yaml; every task is keyed by\n' +
-        'a hash of its inputs, so a rerun does only what changed.',
+      'Builds the HermitCore cross toolchain (x86_64-hermit) from pinned upstream sources and packages it for Debian. ' +
+        'Recipes live in <toolchain>/recipes/*.yaml; every task is keyed by a hash of its inputs, so a rerun does only what changed.',
     )
     .option('--toolchain <dir>', 'toolchain directory holding toolchain.yaml, recipes/ and patches/ (default: this repository)')
     .option('--config <file>', 'profile to use instead of <toolchain>/toolchain.yaml')
@@ -46,10 +44,29 @@ Examples:
     .addOption(outOption())
     .addOption(compressOption())
     .addOption(signOption())
+    .option('--offline', 'never touch the network: every source must already be in the cache')
+    .option('--source <name=path>', 'build a recipe from a local folder or tarball instead of its pinned source (repeatable)', collect, [] as string[])
+    .option('--touch', 'mark every task done without running it, like make -t (sources must be in the cache)')
     .addHelpText('after', '\nEnds with one line: "summary: ran N tasks, skipped M, failed K in <time>". Ctrl-C stops every\nrunning step and exits 130; the next build resumes where this one stopped.')
     .action(async (recipes, options, command) => {
       const { buildCommand } = await import('./commands/build.js');
       process.exitCode = await buildCommand(recipes, { ...command.optsWithGlobals(), ...options });
+    });
+
+  cli
+    .command('fetch')
+    .description('download every source a build of these recipes would need (all recipes when none are named)')
+    .argument('[recipes...]', 'recipes whose sources (and whose needs\' sources) to fetch')
+    .option('--offline', 'check only: name every source missing from the cache, download nothing')
+    .addHelpText(
+      'after',
+      '\nDownloads go to the cache (--cache), verified by sha256 while streaming. Order of places: the profile\'s\n' +
+        'premirrors, the recipe\'s url, its mirrors, then its verified alternates (e.g. a Debian source package).\n' +
+        'Afterwards `build --offline` needs no network.',
+    )
+    .action(async (recipes, options, command) => {
+      const { buildCommand } = await import('./commands/build.js');
+      process.exitCode = await buildCommand(recipes, { ...command.optsWithGlobals(), ...options }, ['fetch']);
     });
 
   cli
@@ -117,7 +134,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof UserError) {
-      const { printFailure } = await import('./commands/build.js');
       printFailure(error);
       return error.exitCode;
     }

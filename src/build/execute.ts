@@ -1,19 +1,21 @@
 import { mkdir } from 'node:fs/promises';
 import { TaskError, UserError } from '../errors.js';
 import { CounterBudget, type Budget } from '../graph/budget.js';
-import { Jobserver } from '../graph/jobserver.js';
+import { LazyJobserver } from '../graph/jobserver.js';
 import { computeKeys, type PatchFileHash } from '../graph/keys.js';
 import { acquireLock } from '../graph/lock.js';
-import { criticalPath, planBuild, type Plan, type PlannedTask } from '../graph/plan.js';
+import { criticalPath, planBuild, taskId, type Plan, type PlannedTask, type TaskKind } from '../graph/plan.js';
 import { schedule } from '../graph/schedule.js';
 import { TaskState } from '../graph/state.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe } from '../recipes/schema.js';
 import { HostPackages } from '../package/shlibs.js';
+import { hashOverride } from '../sources/override.js';
 import { hashPatches } from '../sources/patch.js';
+import { allPatchDirs, missingSources } from '../sources/source.js';
 import type { BuildReporter, BuildSummary } from '../ui/reporter.js';
 import { WorkLayout } from './layout.js';
-import { expandSteps, outputsPresent, runTask, type BuildContext } from './tasks.js';
+import { expandSteps, outputsPresent, runTask, touchTask, type BuildContext } from './tasks.js';
 
 export interface Prepared {
   readonly plan: Plan;
@@ -21,12 +23,17 @@ export interface Prepared {
   readonly ctx: BuildContext;
 }
 
-/** What identifies a recipe's source in its keys. */
-export function sourceIdentity(recipe: Recipe): string | undefined {
+/**
+ * What identifies a recipe's source in its keys: the checksums of the release and of each
+ * verified alternate, the commit of a git source, or the content of a local override.
+ */
+export async function sourceIdentity(recipe: Recipe, override: string | undefined): Promise<string | undefined> {
   const source = recipe.source;
   if (!source) return undefined;
+  if (override) return `override:${await hashOverride(override)}`;
   if (source.git) return `git:${source.git.commit}${source.git.submodules ? '+submodules' : ''}`;
-  return `sha256:${source.sha256}`;
+  const alternates = (source.alternates ?? []).map((a) => `alt:${a.deb.sha256}:${a.sha256}`);
+  return [`sha256:${source.sha256}`, ...alternates].join(' ');
 }
 
 /** Make's own variables must not leak from a make that started us into the steps' makes. */
@@ -47,6 +54,10 @@ export interface PrepareOptions {
   readonly jobs: number;
   /** Where package tasks write .deb files; `<work>/out` by default. */
   readonly outDir?: string;
+  /** Never touch the network. */
+  readonly offline?: boolean;
+  /** `--source NAME=PATH` overrides. */
+  readonly overrides?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -55,13 +66,20 @@ export interface PrepareOptions {
  */
 export async function prepareBuild(options: PrepareOptions): Promise<Prepared> {
   const { toolchain } = options;
-  const plan = planBuild(toolchain, options.selected);
+  const overrides = options.overrides ?? new Map<string, string>();
+  const plan = planBuild(toolchain, options.selected, new Set(overrides.keys()));
   const layout = new WorkLayout(options.workDir);
   const ctx: BuildContext = {
     toolchain,
     layout,
     state: new TaskState(layout),
-    cacheDir: options.cacheDir,
+    sources: {
+      cacheDir: options.cacheDir,
+      offline: options.offline ?? false,
+      premirrors: toolchain.profile.mirrors,
+      overrides,
+      toolchainDir: toolchain.dir,
+    },
     jobs: options.jobs,
     baseEnv: baseEnvironment(process.env),
     outDir: options.outDir ?? layout.out,
@@ -75,16 +93,25 @@ export async function prepareBuild(options: PrepareOptions): Promise<Prepared> {
   const sourceIds = new Map<string, string>();
   const patches = new Map<string, PatchFileHash[]>();
   for (const recipe of plan.recipes) {
-    const id = sourceIdentity(recipe);
+    const id = await sourceIdentity(recipe, overrides.get(recipe.name));
     if (id) sourceIds.set(recipe.name, id);
-    if (recipe.patchDir) patches.set(recipe.name, await hashPatches(recipe.patchDir));
+    const hashes: PatchFileHash[] = [];
+    for (const { prefix, dir } of allPatchDirs(toolchain.dir, recipe)) {
+      for (const patch of await hashPatches(dir)) hashes.push({ name: `${prefix}${patch.name}`, sha256: patch.sha256 });
+    }
+    patches.set(recipe.name, hashes);
   }
   const keys = computeKeys(plan, { profile: toolchain.profile, recipes: toolchain.recipes, sourceIds, patches });
   return { plan, keys, ctx };
 }
 
-/** Whether a task can be skipped: its stored key matches and what it made is still there. */
+/**
+ * Whether a task can be skipped: its stored key matches and what it made is still there. A fetch
+ * is up to date whenever the cache holds its source: the cache is content-addressed and shared
+ * by every work directory, so it is its own record.
+ */
 export async function isUpToDate(prepared: Prepared, task: PlannedTask): Promise<boolean> {
+  if (task.kind === 'fetch') return outputsPresent(prepared.ctx, task);
   const stored = await prepared.ctx.state.read(task.recipe, task.kind);
   return stored === prepared.keys.get(task.id) && (await outputsPresent(prepared.ctx, task));
 }
@@ -97,6 +124,10 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Use a plain counter instead of a make jobserver (no make will run). */
   readonly budget?: Budget;
+  /** Record tasks as done without running them (like `make -t`). */
+  readonly touch?: boolean;
+  /** Run only these kinds of task (e.g. fetch); the others are left alone. */
+  readonly only?: readonly TaskKind[];
 }
 
 export interface BuildOutcome extends BuildSummary {
@@ -111,25 +142,45 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
   const reporter = options.reporter ?? {};
   await mkdir(ctx.layout.root, { recursive: true });
   const unlock = await acquireLock(ctx.layout.lock);
-  let jobserver: Jobserver | undefined;
+  const jobserver = options.budget ? undefined : new LazyJobserver(ctx.layout.root, ctx.jobs);
   try {
     for (const name of options.force ?? []) {
       if (!plan.recipes.some((r) => r.name === name)) throw new UserError(`--force ${name}: no such recipe in this build`);
       for (const task of plan.tasks.values()) if (task.recipe === name && task.kind !== 'fetch') await ctx.state.forget(name, task.kind);
     }
-    if (!options.budget) jobserver = Jobserver.create(ctx.layout.root, ctx.jobs);
-    const runCtx: BuildContext = { ...ctx, jobserver };
-    const tasks = [...plan.tasks.values()];
-    reporter.start?.(plan);
+    if (ctx.sources.offline) {
+      const fetching = plan.recipes.filter((r) => plan.tasks.has(taskId(r.name, 'fetch')));
+      const missing = await missingSources(ctx.sources, fetching);
+      if (missing.length > 0) {
+        throw new UserError(`--offline: ${missing.length} source${missing.length === 1 ? ' is' : 's are'} not in the cache ${ctx.sources.cacheDir}`, {
+          details: missing,
+        });
+      }
+    }
+    const runCtx: BuildContext = {
+      ...ctx,
+      // Steps look the jobserver up when they start: it exists only once a task took a slot.
+      get jobserver() {
+        return jobserver?.server;
+      },
+      onProgress: (task, text) => reporter.taskProgress?.(task, text),
+    };
+    const only = options.only;
+    const tasks = [...plan.tasks.values()]
+      .filter((task) => !only || only.includes(task.kind))
+      .map((task) => (only ? { ...task, deps: task.deps.filter((dep) => only.includes(plan.tasks.get(dep)!.kind)) } : task));
+    reporter.start?.({ ...plan, tasks: new Map(tasks.map((task) => [task.id, task])) });
     const result = await schedule({
       tasks,
       budget: options.budget ?? jobserver!,
       priority: criticalPath(plan),
+      // Downloads wait on the network, not the CPU: they do not count against the job budget.
+      weight: (task) => (task.kind === 'fetch' ? 0 : 1),
       keepGoing: options.keepGoing ?? false,
       ...(options.signal ? { signal: options.signal } : {}),
       isUpToDate: (task) => isUpToDate(prepared, task),
       run: async (task, signal) => {
-        await runTask(runCtx, task, signal);
+        await (options.touch ? touchTask : runTask)(runCtx, task, signal);
         await ctx.state.write(task.recipe, task.kind, prepared.keys.get(task.id)!);
       },
       onEvent: (event) => {
@@ -144,7 +195,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
       failed: count('failed'),
       notStarted: count('aborted'),
       elapsedMs: Date.now() - started,
-      notes: [],
+      notes: [...plan.overridden].filter((name) => plan.recipes.some((r) => r.name === name)).map((name) => `source override: ${name}`),
       errors: [...result.errors].map(([id, error]) => ({ task: plan.tasks.get(id)!, error: wrapUnexpected(plan.tasks.get(id)!, error, ctx.layout) })),
       cancelled: result.cancelled,
     };

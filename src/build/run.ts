@@ -1,6 +1,6 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { appendFile, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { Jobserver } from '../graph/jobserver.js';
 
 /** How long a process group gets between SIGTERM and SIGKILL when a run is cancelled. */
@@ -59,9 +59,10 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
  * ends the whole group — make, the compilers it started, everything — not just the parent.
  */
 export async function runStep(argv: readonly string[], options: RunOptions): Promise<void> {
-  await mkdir(path.dirname(options.logFile), { recursive: true });
-  const note = (line: string): Promise<void> => appendFile(options.logFile, `${line}\n`);
-  await note(`$ ${shellQuote(argv)}\n  (in ${options.cwd})`);
+  // Small synchronous writes: cheaper than a thread-pool round trip, and they keep log order.
+  mkdirSync(path.dirname(options.logFile), { recursive: true });
+  const note = (line: string): void => appendFileSync(options.logFile, `${line}\n`);
+  note(`$ ${shellQuote(argv)}\n  (in ${options.cwd})`);
   if (options.signal?.aborted) throw new StepFailure(argv, undefined, 'SIGTERM');
   const started = Date.now();
   const env = { ...options.env };
@@ -73,6 +74,8 @@ export async function runStep(argv: readonly string[], options: RunOptions): Pro
     // execa's types name inheritable descriptors only as the literals 3-9; any open fd works.
     stdio = ['ignore', log, log, ...(options.jobserver.childStdio as readonly number[] as Array<3 | 4>)];
   }
+  // Loaded on first use: a build with nothing to do never pays for it.
+  const { execa } = await import('execa');
   const child = execa(argv[0]!, argv.slice(1), { cwd: options.cwd, env, extendEnv: false, stdio, detached: true, reject: false });
   const onAbort = (): void => {
     if (child.pid === undefined) return;
@@ -84,15 +87,15 @@ export async function runStep(argv: readonly string[], options: RunOptions): Pro
   options.signal?.removeEventListener('abort', onAbort);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (!result.failed) {
-    await note(`=> ok after ${seconds}s`);
+    note(`=> ok after ${seconds}s`);
     return;
   }
   if (result.exitCode === undefined && result.signal === undefined) {
     // The process never started: usually a missing command.
-    await note(result.originalMessage || result.shortMessage || "the command could not be started");
+    note(result.originalMessage || result.shortMessage || "the command could not be started");
     throw new StepFailure(argv, 127, undefined);
   }
-  await note(`=> ${explainExit(result.exitCode, result.signal)} after ${seconds}s`);
+  note(`=> ${explainExit(result.exitCode, result.signal)} after ${seconds}s`);
   throw new StepFailure(argv, result.exitCode, result.signal);
 }
 

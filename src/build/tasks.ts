@@ -1,4 +1,5 @@
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TaskError } from '../errors.js';
 import type { Jobserver } from '../graph/jobserver.js';
@@ -7,11 +8,19 @@ import type { TaskState } from '../graph/state.js';
 import { expandStep, type PlaceholderValues } from '../recipes/expand.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe, Step } from '../recipes/schema.js';
-import { downloadPath, fileNameOf } from '../sources/cache.js';
-import { download } from '../sources/download.js';
 import { PatchError, applyPatches, listPatches } from '../sources/patch.js';
-import { unpackArchive } from '../sources/unpack.js';
 import type { HostPackages } from '../package/shlibs.js';
+import {
+  availableArtifact,
+  currentSourceLabel,
+  fetchSource,
+  isFetched,
+  patchDirsFor,
+  placeSource,
+  recordedSourceLabel,
+  type Artifact,
+  type SourceContext,
+} from '../sources/source.js';
 import type { WorkLayout } from './layout.js';
 import { packageOutputPresent, runPackageTask } from './package-task.js';
 import { StepFailure, appendLog, runStep, tailLines } from './run.js';
@@ -22,7 +31,7 @@ export interface BuildContext {
   readonly toolchain: Toolchain;
   readonly layout: WorkLayout;
   readonly state: TaskState;
-  readonly cacheDir: string;
+  readonly sources: SourceContext;
   readonly jobs: number;
   readonly jobserver?: Jobserver | undefined;
   /** The environment steps start from (the orchestrator's, minus make's own variables). */
@@ -31,6 +40,8 @@ export interface BuildContext {
   readonly outDir: string;
   /** The host's package database, for shared-library dependencies (one per build, it caches). */
   readonly host?: HostPackages;
+  /** Progress of a running task (download bytes), for the terminal view. */
+  readonly onProgress?: ((task: PlannedTask, text: string) => void) | undefined;
 }
 
 /** How many log lines a failure shows. */
@@ -83,20 +94,9 @@ export function expandSteps(ctx: BuildContext, recipe: Recipe, kind: TaskKind, s
   );
 }
 
+/** Synchronous on purpose: up-to-date checks run once per task, and a stat is cheaper than a thread pool round trip. */
 async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Where a recipe's url source lands in the cache. */
-export function cachedSource(ctx: BuildContext, recipe: Recipe): string {
-  const source = recipe.source!;
-  if (source.url === undefined || source.sha256 === undefined) {
-    throw new TaskError(recipe.name, 'fetch', 'git sources are not supported yet');
-  }
-  return downloadPath(ctx.cacheDir, source.sha256, fileNameOf(source.url, source.file));
+  return existsSync(file);
 }
 
 /** Whether what a task produced is still there (a stored key alone does not prove it). */
@@ -104,10 +104,14 @@ export async function outputsPresent(ctx: BuildContext, task: PlannedTask): Prom
   const recipe = recipeOf(ctx, task);
   switch (task.kind) {
     case 'fetch':
-      return exists(cachedSource(ctx, recipe));
+      return isFetched(ctx.sources, recipe);
     case 'unpack':
     case 'patch':
-      return exists(ctx.layout.src(task.recipe));
+      // A tree made from another artifact than the one a build would use now is stale.
+      return (
+        (await exists(ctx.layout.src(task.recipe))) &&
+        (await recordedSourceLabel(ctx.layout.stateDir(recipe.name))) === (await currentSourceLabel(ctx.sources, recipe))
+      );
     case 'configure':
     case 'build':
       return exists(ctx.layout.obj(task.recipe));
@@ -139,10 +143,55 @@ async function runSteps(ctx: BuildContext, task: PlannedTask, steps: readonly St
   }
 }
 
-async function unpack(ctx: BuildContext, recipe: Recipe): Promise<void> {
-  const src = ctx.layout.src(recipe.name);
-  await unpackArchive(cachedSource(ctx, recipe), src);
+async function unpack(ctx: BuildContext, recipe: Recipe, log: (line: string) => void): Promise<Artifact | undefined> {
+  const artifact = await placeSource(ctx.sources, recipe, ctx.layout.src(recipe.name), ctx.layout.stateDir(recipe.name), log);
   await writeFile(path.join(ctx.layout.stateDir(recipe.name), PRISTINE), '');
+  return artifact;
+}
+
+/** Turns byte counts into a bar with "12.3 MiB of 80.0 MiB, 4.1 MiB/s", at most a few times a second. */
+function progressReporter(show: (text: string) => void) {
+  const started = Date.now();
+  let last = 0;
+  return ({ transferred, total }: { transferred: number; total: number | undefined }): void => {
+    const now = Date.now();
+    if (now - last < 250) return;
+    last = now;
+    const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
+    const rate = transferred / Math.max(0.001, (now - started) / 1000);
+    const bar = total ? `${'█'.repeat(Math.round((20 * transferred) / total)).padEnd(20, '░')} ${Math.floor((100 * transferred) / total)}% ` : '';
+    show(`${bar}${mib(transferred)}${total ? ` of ${mib(total)}` : ''}, ${mib(rate)}/s`);
+  };
+}
+
+/**
+ * Records a task as done without running it (`build --touch`, like `make -t`): its outputs are
+ * made to exist, empty, where they are missing. Packages are cheap and have real contents, so
+ * they are built for real.
+ */
+export async function touchTask(ctx: BuildContext, task: PlannedTask, signal: AbortSignal): Promise<void> {
+  const recipe = recipeOf(ctx, task);
+  await mkdir(ctx.layout.stateDir(recipe.name), { recursive: true });
+  switch (task.kind) {
+    case 'fetch':
+      if (!(await isFetched(ctx.sources, recipe))) throw new TaskError(recipe.name, 'fetch', 'cannot mark as done: the source is not in the cache (run fetch)');
+      return;
+    case 'unpack':
+    case 'patch':
+      await mkdir(ctx.layout.src(recipe.name), { recursive: true });
+      await writeFile(path.join(ctx.layout.stateDir(recipe.name), 'source'), `${(await currentSourceLabel(ctx.sources, recipe)) ?? ''}\n`);
+      return;
+    case 'configure':
+    case 'build':
+      await mkdir(ctx.layout.obj(recipe.name), { recursive: true });
+      return;
+    case 'install':
+    case 'osabi':
+      await mkdir(ctx.layout.image(recipe.name), { recursive: true });
+      return;
+    case 'package':
+      await runTask(ctx, task, signal);
+  }
 }
 
 /** The first task that runs steps assembles the stage from the images of the recipe's needs. */
@@ -160,20 +209,21 @@ async function stageIfFirst(ctx: BuildContext, recipe: Recipe, kind: TaskKind): 
 export async function runTask(ctx: BuildContext, task: PlannedTask, signal: AbortSignal): Promise<void> {
   const recipe = recipeOf(ctx, task);
   const logFile = ctx.layout.log(recipe.name, task.kind);
-  await mkdir(path.dirname(logFile), { recursive: true });
-  await mkdir(ctx.layout.stateDir(recipe.name), { recursive: true });
-  await writeFile(logFile, '');
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  mkdirSync(ctx.layout.stateDir(recipe.name), { recursive: true });
+  writeFileSync(logFile, '');
   for (const later of TASK_KINDS.slice(TASK_KINDS.indexOf(task.kind) + 1)) await ctx.state.forget(recipe.name, later);
   const log = (line: string): Promise<void> => appendLog(logFile, line);
 
   switch (task.kind) {
     case 'fetch': {
-      const source = recipe.source!;
-      const urls = [source.url!, ...(source.mirrors ?? [])];
       const lines: string[] = [];
       try {
-        const used = await download(urls, source.sha256!, cachedSource(ctx, recipe), { signal, log: (line) => lines.push(line) });
-        lines.push(used === 'cached' ? 'already in the cache' : `used ${used}`);
+        await fetchSource(ctx.sources, recipe, {
+          signal,
+          log: (line) => lines.push(line),
+          onProgress: ctx.onProgress && progressReporter((text) => ctx.onProgress!(task, text)),
+        });
       } catch (error) {
         throw new TaskError(recipe.name, 'fetch', error instanceof Error ? error.message : String(error), { logPath: logFile, cause: error });
       } finally {
@@ -182,21 +232,25 @@ export async function runTask(ctx: BuildContext, task: PlannedTask, signal: Abor
       return;
     }
     case 'unpack':
-      await log(`unpacking ${cachedSource(ctx, recipe)} into ${ctx.layout.src(recipe.name)}`);
-      await unpack(ctx, recipe);
+      await unpack(ctx, recipe, (line) => void log(line));
       return;
     case 'patch': {
       const src = ctx.layout.src(recipe.name);
       const pristine = path.join(ctx.layout.stateDir(recipe.name), PRISTINE);
       // A changed patch set is applied to a fresh tree, never on top of the previous one.
-      if (!(await exists(pristine))) {
+      let artifact: Artifact | undefined;
+      if (await exists(pristine)) {
+        artifact = await availableArtifact(ctx.sources, recipe);
+      } else {
         await log('the source tree was patched before: unpacking it afresh');
-        await unpack(ctx, recipe);
+        artifact = await unpack(ctx, recipe, (line) => void log(line));
       }
       await rm(pristine, { force: true });
-      const patches = await listPatches(recipe.patchDir!);
       try {
-        await applyPatches(src, patches, logFile, stepEnv(ctx, recipe));
+        for (const dir of patchDirsFor(ctx.sources, recipe, artifact)) {
+          await log(`applying the patches of ${dir}`);
+          await applyPatches(src, await listPatches(dir), logFile, stepEnv(ctx, recipe));
+        }
       } catch (error) {
         // Never leave a half-patched tree: the next run unpacks again.
         await rm(src, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { executeBuild, prepareBuild } from '../build/execute.js';
-import { UserError, describeError } from '../errors.js';
-import { listrReporter } from '../ui/progress.js';
+import type { TaskKind } from '../graph/plan.js';
+import { parseOverrides } from '../sources/override.js';
+import { printFailure } from '../ui/failure.js';
 import { plainReporter } from '../ui/plain.js';
 import { summaryLine, type BuildReporter } from '../ui/reporter.js';
 import { resolveContext, type GlobalOptions } from './context.js';
@@ -9,30 +10,28 @@ import { outDirOf, refreshIndex, withPackaging, type PackagingOptions } from './
 export interface BuildCommandOptions extends GlobalOptions, PackagingOptions {
   readonly force?: string[] | undefined;
   readonly keepGoing?: boolean | undefined;
+  readonly offline?: boolean | undefined;
+  readonly source?: string[] | undefined;
+  readonly touch?: boolean | undefined;
 }
 
-/** Prints a failure the way every command does: one line, the details, where the log is. */
-export function printFailure(error: unknown, out: NodeJS.WritableStream = process.stderr): void {
-  out.write(`error: ${describeError(error)}\n`);
-  if (error instanceof UserError) {
-    for (const line of error.details) out.write(`  | ${line}\n`);
-    if (error.logPath) out.write(`  log: ${error.logPath}\n`);
-  }
-}
-
-export function chooseReporter(): BuildReporter {
-  return process.stdout.isTTY && !process.env.CI ? listrReporter() : plainReporter(process.stdout);
+/** A live view on a terminal, plain lines otherwise (CI, pipes, logs). */
+export async function chooseReporter(): Promise<BuildReporter> {
+  if (!process.stdout.isTTY || process.env.CI) return plainReporter(process.stdout);
+  const { listrReporter } = await import('../ui/progress.js');
+  return listrReporter();
 }
 
 /**
  * Runs a build until it ends, is cancelled (SIGINT/SIGTERM: exit 130) or fails. The next run
  * picks up where this one stopped, since only finished tasks record their keys.
  */
-export async function buildCommand(recipes: string[], options: BuildCommandOptions): Promise<number> {
+export async function buildCommand(recipes: string[], options: BuildCommandOptions, only?: readonly TaskKind[]): Promise<number> {
   const context = await resolveContext(options);
+  const overrides = parseOverrides(options.source ?? []);
   const toolchain = withPackaging(context.toolchain, options);
   const outDir = outDirOf(options);
-  const prepared = await prepareBuild({ ...context, toolchain, selected: recipes, outDir });
+  const prepared = await prepareBuild({ ...context, toolchain, selected: recipes, offline: options.offline ?? false, overrides, outDir });
   const controller = new AbortController();
   let interrupted: string | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -50,15 +49,18 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
     const outcome = await executeBuild(prepared, {
       keepGoing: options.keepGoing ?? false,
       force: options.force ?? [],
-      reporter: chooseReporter(),
+      reporter: await chooseReporter(),
       signal: controller.signal,
+      ...(only ? { only } : {}),
+      touch: options.touch ?? false,
     });
     if (!interrupted) for (const { error } of outcome.errors) printFailure(error);
     if (outcome.notStarted > 0) process.stdout.write(`not started: ${outcome.notStarted} tasks\n`);
     process.stdout.write(`${summaryLine(outcome)}\n`);
     if (interrupted) return 130;
     // The index covers every package in the output folder, so it follows any package task.
-    if ([...prepared.plan.tasks.values()].some((task) => task.kind === 'package')) await refreshIndex(outDir, toolchain.profile, options.sign);
+    const packaged = (only ?? ['package']).includes('package') && [...prepared.plan.tasks.values()].some((task) => task.kind === 'package');
+    if (packaged) await refreshIndex(outDir, toolchain.profile, options.sign);
     return outcome.failed > 0 ? 1 : 0;
   } finally {
     process.off('SIGINT', onSignal);

@@ -33,10 +33,14 @@ export function parseJobs(value: string | undefined): number {
 
 export async function resolveContext(options: GlobalOptions): Promise<CommandContext> {
   const toolchainDir = path.resolve(options.toolchain ?? PACKAGE_ROOT);
-  const toolchain = await loadToolchain(toolchainDir, options.config ? { profileFile: path.resolve(options.config) } : {});
+  const workDir = path.resolve(options.work ?? 'build');
+  const toolchain = await loadToolchain(toolchainDir, {
+    ...(options.config ? { profileFile: path.resolve(options.config) } : {}),
+    parseCache: path.join(workDir, 'state', 'recipes.json'),
+  });
   return {
     toolchain,
-    workDir: path.resolve(options.work ?? 'build'),
+    workDir,
     cacheDir: path.resolve(options.cache ?? defaultCacheDir()),
     jobs: parseJobs(options.jobs),
   };

@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import type { Prepared } from '../build/execute.js';
 import { resolveContext, type GlobalOptions } from './context.js';
 
-export const GRAPH_FORMATS = ['text', 'dot', 'json'] as const;
+const GRAPH_FORMATS = ['text', 'dot', 'json'] as const;
 export type GraphFormat = (typeof GRAPH_FORMATS)[number];
 
 export function renderGraph(prepared: Pick<Prepared, 'plan' | 'keys'>, format: GraphFormat): string {

@@ -3,7 +3,8 @@ import { UserError } from '../errors.js';
 import { CounterBudget } from '../graph/budget.js';
 import type { Plan, PlannedTask } from '../graph/plan.js';
 import { summaryLine } from '../ui/reporter.js';
-import { chooseReporter, printFailure } from './build.js';
+import { printFailure } from '../ui/failure.js';
+import { chooseReporter } from './build.js';
 import { resolveContext, type GlobalOptions } from './context.js';
 import { outDirOf, refreshIndex, withPackaging, type PackagingOptions } from './packaging.js';
 
@@ -16,7 +17,7 @@ export interface PackageCommandOptions extends GlobalOptions, PackagingOptions {
 function packagePlan(plan: Plan, names: readonly string[]): Plan {
   const tasks = new Map<string, PlannedTask>();
   for (const task of plan.tasks.values()) if (task.kind === 'package' && names.includes(task.recipe)) tasks.set(task.id, { ...task, deps: [] });
-  return { recipes: plan.recipes, tasks };
+  return { ...plan, tasks };
 }
 
 /** The recipes whose package inputs (the images) are missing or out of date. */
@@ -56,7 +57,7 @@ export async function packageCommand(recipes: string[], options: PackageCommandO
   }
   const outcome = await executeBuild(
     { ...prepared, plan: packagePlan(prepared.plan, packaged) },
-    { budget: new CounterBudget(context.jobs), reporter: chooseReporter(), keepGoing: true },
+    { budget: new CounterBudget(context.jobs), reporter: await chooseReporter(), keepGoing: true },
   );
   for (const { error } of outcome.errors) printFailure(error);
   process.stdout.write(`${summaryLine(outcome)}\n`);

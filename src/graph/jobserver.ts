@@ -20,6 +20,8 @@ const POLL_MAX_MS = 50;
 export class Jobserver implements Budget {
   private held = 0;
   private closed = false;
+  /** Waiters woken at once when this process gives a token back (no need to poll for those). */
+  private wakers: Array<() => void> = [];
 
   private constructor(
     readonly size: number,
@@ -84,8 +86,16 @@ export class Jobserver implements Budget {
         return;
       }
       // make gives tokens back by writing to the pipe, which Node cannot wait on without
-      // reading (and so stealing) them: poll, backing off while the machine is busy.
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      // reading (and so stealing) them: poll, backing off while the machine is busy. Tokens we
+      // give back ourselves wake the waiter at once.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, delay);
+        function wake(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.wakers.push(wake);
+      });
       delay = Math.min(delay * 2, POLL_MAX_MS);
     }
   }
@@ -95,6 +105,9 @@ export class Jobserver implements Budget {
     this.held -= 1;
     if (this.held === 0) this.refill();
     else writeSync(this.own, TOKEN);
+    const wakers = this.wakers;
+    this.wakers = [];
+    for (const wake of wakers) wake();
   }
 
   /**
@@ -112,5 +125,33 @@ export class Jobserver implements Budget {
     if (this.closed) return;
     this.closed = true;
     for (const fd of [this.own, this.childRead, this.childWrite]) closeSync(fd);
+  }
+}
+
+/** A jobserver made when the first task needs a slot: a build with nothing to do never makes one. */
+export class LazyJobserver implements Budget {
+  private made: Jobserver | undefined;
+
+  constructor(
+    private readonly dir: string,
+    readonly size: number,
+  ) {}
+
+  /** The jobserver, once a task has taken a slot. */
+  get server(): Jobserver | undefined {
+    return this.made;
+  }
+
+  acquire(signal?: AbortSignal): Promise<void> {
+    this.made ??= Jobserver.create(this.dir, this.size);
+    return this.made.acquire(signal);
+  }
+
+  release(): void {
+    this.made?.release();
+  }
+
+  close(): void {
+    this.made?.close();
   }
 }

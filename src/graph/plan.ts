@@ -19,6 +19,8 @@ export interface PlannedTask {
 }
 
 export interface Plan {
+  /** Recipes built from a local source instead of their pinned one. */
+  readonly overridden: ReadonlySet<string>;
   /** The selected recipes and everything they need, dependencies first. */
   readonly recipes: readonly Recipe[];
   /** Every task, in an order where dependencies come first. */
@@ -27,12 +29,16 @@ export interface Plan {
 
 export const taskId = (recipe: string, kind: TaskKind): string => `${recipe}:${kind}`;
 
-/** The task kinds a recipe expands to: the ones it has something to do for. */
-export function kindsOf(recipe: Recipe): TaskKind[] {
+/**
+ * The task kinds a recipe expands to: the ones it has something to do for. A recipe built from a
+ * local override (`--source`) is used as it is: nothing to fetch, nothing to patch.
+ */
+export function kindsOf(recipe: Recipe, overridden = false): TaskKind[] {
+  const patches = recipe.patchDir !== undefined || (recipe.source?.alternates ?? []).some((a) => a.patches !== undefined);
   const has: Record<TaskKind, boolean> = {
-    fetch: recipe.source !== undefined,
+    fetch: recipe.source !== undefined && !overridden,
     unpack: recipe.source !== undefined,
-    patch: recipe.source !== undefined && recipe.patchDir !== undefined,
+    patch: recipe.source !== undefined && !overridden && patches,
     configure: recipe.configure.length > 0,
     build: recipe.build.length > 0,
     install: recipe.install.length > 0,
@@ -46,8 +52,8 @@ export function kindsOf(recipe: Recipe): TaskKind[] {
  * The task whose completion makes a recipe usable by others: its image is final (after osabi)
  * or, for a source-only recipe, its tree is unpacked and patched.
  */
-export function readyKind(recipe: Recipe): TaskKind | undefined {
-  return kindsOf(recipe)
+export function readyKind(recipe: Recipe, overridden = false): TaskKind | undefined {
+  return kindsOf(recipe, overridden)
     .filter((kind) => kind !== 'package')
     .at(-1);
 }
@@ -91,25 +97,32 @@ export function transitiveNeeds(recipes: ReadonlyMap<string, Recipe>, name: stri
   return orderRecipes(recipes, recipe.needs);
 }
 
-/** Expands recipes to tasks. Pure: reads nothing but the toolchain it is given. */
-export function planBuild(toolchain: Pick<Toolchain, 'recipes'>, selected?: readonly string[]): Plan {
+/**
+ * Expands recipes to tasks. Pure: reads nothing but the toolchain it is given. `overridden` names
+ * the recipes built from a local source (`--source`).
+ */
+export function planBuild(toolchain: Pick<Toolchain, 'recipes'>, selected?: readonly string[], overridden: ReadonlySet<string> = new Set()): Plan {
   const names = selected && selected.length > 0 ? selected : [...toolchain.recipes.keys()];
   const recipes = orderRecipes(toolchain.recipes, names);
+  for (const name of overridden) {
+    const recipe = toolchain.recipes.get(name);
+    if (!recipe) throw new PlanError(`--source ${name}: no recipe named "${name}"`);
+    if (!recipe.source) throw new PlanError(`--source ${name}: recipe ${name} has no source to replace`);
+  }
   const tasks = new Map<string, PlannedTask>();
   for (const recipe of recipes) {
     let previous: string | undefined;
     let needsAttached = false;
-    for (const kind of kindsOf(recipe)) {
+    for (const kind of kindsOf(recipe, overridden.has(recipe.name))) {
       const deps: string[] = [];
       // Fetches of all recipes start at once; everything else follows its own recipe's chain.
-      if (previous !== undefined && kind !== 'unpack') deps.push(previous);
-      if (kind === 'unpack') deps.push(taskId(recipe.name, 'fetch'));
+      if (previous !== undefined) deps.push(previous);
       // The recipe's needs must be ready before its first step that runs with the stage.
       if (!needsAttached && (STAGED_KINDS.has(kind) || kind === 'package')) {
         needsAttached = true;
         for (const need of recipe.needs) {
           const needRecipe = toolchain.recipes.get(need)!;
-          const ready = readyKind(needRecipe);
+          const ready = readyKind(needRecipe, overridden.has(need));
           if (ready) deps.push(taskId(need, ready));
         }
       }
@@ -118,7 +131,7 @@ export function planBuild(toolchain: Pick<Toolchain, 'recipes'>, selected?: read
       previous = id;
     }
   }
-  return { recipes, tasks };
+  return { recipes, tasks, overridden };
 }
 
 /** Direct dependents of every task. */

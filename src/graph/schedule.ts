@@ -15,6 +15,8 @@ export interface ScheduleOptions<T extends SchedulableTask> {
   /** Every task, dependencies before dependents. */
   readonly tasks: readonly T[];
   readonly budget: Budget;
+  /** Slots a task takes from the budget: 1 by default, 0 for tasks that wait on the network. */
+  readonly weight?: (task: T) => 0 | 1;
   /** Higher runs first among ready tasks (e.g. the critical path). */
   readonly priority?: ReadonlyMap<string, number>;
   /** After a failure, go on with everything that does not depend on it. */
@@ -110,14 +112,15 @@ export async function schedule<T extends SchedulableTask>(options: ScheduleOptio
         finish(task, 'skipped', checked);
         continue;
       }
+      const slots = options.weight?.(task) ?? 1;
       try {
-        await budget.acquire(controller.signal);
+        if (slots > 0) await budget.acquire(controller.signal);
       } catch {
         ready.unshift(task);
         continue;
       }
       if (stopping) {
-        budget.release();
+        if (slots > 0) budget.release();
         ready.unshift(task);
         continue;
       }
@@ -131,7 +134,7 @@ export async function schedule<T extends SchedulableTask>(options: ScheduleOptio
           (error: unknown) => finish(task, 'failed', started, error),
         )
         .finally(() => {
-          budget.release();
+          if (slots > 0) budget.release();
           running.delete(done);
         });
       running.add(done);

@@ -1,8 +1,8 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { OSABI_NAMES, parseOsabi } from '../formats/osabi.js';
 import { COMPRESSIONS, type Compression } from '../package/compress.js';
-
-export const PROFILE_FILE = 'toolchain.yaml';
 
 /** The toolchain profile (`toolchain.yaml`): values shared by every recipe. */
 export const profileFileSchema = z.strictObject({
@@ -21,6 +21,11 @@ export const profileFileSchema = z.strictObject({
     .default('HermitCore toolchain builders <toolchain@hermit-os.org>'),
   /** Debian revision appended to every upstream version (`2.40-1`). */
   revision: z.string().regex(/^[0-9A-Za-z.+~]+$/, 'must be a Debian revision such as 1 or 0.1').default('1'),
+  /**
+   * Premirrors, tried before every upstream URL (like Yocto's PREMIRRORS): base URLs, or folders
+   * (relative to the toolchain directory) holding the files by name and git repositories by name.
+   */
+  mirrors: z.array(z.string().min(1)).default([]),
   /** Timestamp used for every file in the packages and the repository index. */
   'source-date-epoch': z.number().int().nonnegative().default(1672531200),
   /** How the members of the .deb files are compressed (`--compress` overrides it). */
@@ -39,9 +44,17 @@ export interface Profile {
   readonly revision: string;
   readonly sourceDateEpoch: number;
   readonly compression: Compression;
+  /** Premirror base URLs; folders are already turned into file:// URLs. */
+  readonly mirrors: readonly string[];
 }
 
-export function toProfile(file: ProfileFile): Profile {
+/** A premirror entry as a base URL: URLs stay, folders become absolute file:// URLs. */
+export function mirrorUrl(entry: string, baseDir: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) return entry.replace(/\/+$/, '');
+  return pathToFileURL(path.resolve(baseDir, entry)).href;
+}
+
+export function toProfile(file: ProfileFile, baseDir = process.cwd()): Profile {
   return {
     target: file.target,
     prefix: file.prefix,
@@ -51,5 +64,6 @@ export function toProfile(file: ProfileFile): Profile {
     revision: file.revision,
     sourceDateEpoch: file['source-date-epoch'],
     compression: file.compression,
+    mirrors: file.mirrors.map((entry) => mirrorUrl(entry, baseDir)),
   };
 }

@@ -17,6 +17,19 @@ export async function hashPatches(dir: string): Promise<PatchFileHash[]> {
 
 export class PatchError extends UserError {}
 
+/** The first thing GNU patch could not do, with the file it concerns ("tool/main.c: Hunk #1 FAILED at 3."). */
+export function firstProblem(output: readonly string[]): string {
+  let file: string | undefined;
+  for (const line of output) {
+    const target = /^(?:checking|patching) file (.+)$/.exec(line);
+    if (target) file = target[1]!.replace(/^'(.*)'$/, '$1');
+    if (/FAILED|can't find file|No file to patch|malformed|Reversed \(or previously applied\)|Only garbage/i.test(line)) {
+      return file && !line.includes(file) ? `${file}: ${line.trim()}` : line.trim();
+    }
+  }
+  return output.find((line) => line.trim() !== '')?.trim() ?? 'GNU patch failed';
+}
+
 /**
  * Applies patches with GNU patch -p1, each checked with --dry-run first so that a stale patch is
  * reported before it touches a file. The caller discards the tree if this throws.
@@ -29,9 +42,10 @@ export async function applyPatches(srcDir: string, patches: readonly string[], l
         await runStep(argv, { cwd: srcDir, env, logFile });
       } catch (error) {
         if (!(error instanceof StepFailure)) throw error;
-        const output = (await tailLines(logFile, 40)).filter((line) => /FAILED|Hunk|can't find file|malformed|No file to patch|Reversed/i.test(line));
-        throw new PatchError(`patch ${path.basename(patch)} does not apply${output.length ? `: ${output[0]!.trim()}` : ''}`, {
-          details: output.slice(0, 20),
+        const tail = await tailLines(logFile, 200);
+        const output = tail.slice(tail.findLastIndex((line) => line.startsWith('$ patch')) + 1);
+        throw new PatchError(`patch ${path.basename(patch)} does not apply: ${firstProblem(output)}`, {
+          details: output.filter((line) => !line.startsWith('  (in ') && !line.startsWith('=> ')).slice(-20),
           logPath: logFile,
         });
       }

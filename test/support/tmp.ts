@@ -12,6 +12,9 @@ export async function tempDir(prefix = 'ht-'): Promise<string> {
   return dir;
 }
 
-afterEach(async () => {
-  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
+// Also usable from scripts outside vitest (e.g. to serve the fixture by hand).
+if (process.env.VITEST) {
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+}

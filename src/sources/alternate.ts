@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { UserError } from '../errors.js';
+import { memberData, parseArchive } from '../formats/ar.js';
+import { withFileLock } from '../graph/lock.js';
+import type { Alternate } from '../recipes/schema.js';
+import { downloadPath } from './cache.js';
+import { ChecksumMismatch } from './download.js';
+
+const exists = (file: string): Promise<boolean> =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
+
+/** Where an alternate's Debian package is kept: content-addressed like every download. */
+export function debPath(cacheDir: string, alternate: Alternate): string {
+  return downloadPath(cacheDir, alternate.deb.sha256, `${alternate.deb.package}_${alternate.deb.version.replace(/^\d+:/, '')}.deb`);
+}
+
+/** Where the release file taken out of the package is kept. */
+export function alternateFile(cacheDir: string, alternate: Alternate): string {
+  return downloadPath(cacheDir, alternate.sha256, path.posix.basename(alternate.file));
+}
+
+export function describeAlternate(alternate: Alternate): string {
+  return `${alternate.file} from Debian package ${alternate.deb.package}=${alternate.deb.version}`;
+}
+
+const sha256Of = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/** `apt-get download PACKAGE=VERSION` into the cache, verified against the pinned sha256. */
+async function downloadDeb(cacheDir: string, alternate: Alternate, log: (line: string) => void): Promise<string> {
+  const target = debPath(cacheDir, alternate);
+  if (await exists(target)) return target;
+  const { execa } = await import('execa');
+  await mkdir(path.dirname(target), { recursive: true });
+  const scratch = await mkdtemp(`${path.dirname(target)}/apt-`);
+  try {
+    const spec = `${alternate.deb.package}=${alternate.deb.version}`;
+    log(`apt-get download ${spec}`);
+    const result = await execa('apt-get', ['download', spec], { cwd: scratch, reject: false, all: true });
+    if (result.exitCode !== 0) {
+      throw new UserError(`apt-get download ${spec} failed: ${(result.all ?? '').trim().split('\n').at(-1) ?? `exit ${result.exitCode}`}`);
+    }
+    const produced = (await readdir(scratch)).find((name) => name.endsWith('.deb'));
+    if (!produced) throw new UserError(`apt-get download ${spec} produced no .deb`);
+    const actual = sha256Of(await readFile(path.join(scratch, produced)));
+    if (actual !== alternate.deb.sha256) throw new ChecksumMismatch(`apt:${spec}`, alternate.deb.sha256, actual);
+    await rename(path.join(scratch, produced), target);
+    return target;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Streams one file out of a .deb's data archive into `dest`, returning its sha256. */
+async function extractFromDeb(deb: string, inner: string, dest: string): Promise<string | undefined> {
+  const bytes = await readFile(deb);
+  const archive = parseArchive(bytes);
+  const data = archive.members.find((member) => member.name.startsWith('data.tar'));
+  if (!data) throw new UserError(`${path.basename(deb)} has no data.tar member`);
+  const [tar, { execa }] = await Promise.all([import('tar'), import('execa')]);
+  const wanted = new Set([inner, `./${inner}`]);
+  const hash = createHash('sha256');
+  let written: Promise<void> | undefined;
+  const parser = new tar.Parser({
+    onReadEntry: (entry) => {
+      if (written || !wanted.has(entry.path) || entry.type !== 'File') {
+        entry.resume();
+        return;
+      }
+      entry.on('data', (chunk: Buffer) => hash.update(chunk));
+      written = pipeline(entry, createWriteStream(dest));
+    },
+  });
+  const compressed = Readable.from([Buffer.from(memberData(bytes, data))]);
+  const kind = data.name.slice('data.tar'.length);
+  if (kind === '.gz') await pipeline(compressed, createGunzip(), parser);
+  else if (kind === '') await pipeline(compressed, parser);
+  else {
+    const tool = { '.xz': 'xz', '.zst': 'zstd', '.bz2': 'bzip2' }[kind];
+    if (!tool) throw new UserError(`${path.basename(deb)}: unsupported ${data.name}`);
+    const decompress = execa(tool, ['-dc'], { input: Buffer.from(memberData(bytes, data)), buffer: { stdout: false } });
+    await Promise.all([pipeline(decompress.stdout, parser), decompress]);
+  }
+  if (!written) return undefined;
+  await written;
+  return hash.digest('hex');
+}
+
+/**
+ * Makes the alternate's release file available in the cache: the Debian package is fetched and
+ * verified, the named file taken out of it and verified in turn. Returns the file's path.
+ */
+export async function fetchAlternate(cacheDir: string, alternate: Alternate, log: (line: string) => void): Promise<string> {
+  const target = alternateFile(cacheDir, alternate);
+  if (await exists(target)) return target;
+  return withFileLock(`${target}.lock`, async () => {
+    if (await exists(target)) return target;
+    const deb = await downloadDeb(cacheDir, alternate, log);
+    log(`verified ${path.basename(deb)} (sha256 ${alternate.deb.sha256})`);
+    await mkdir(path.dirname(target), { recursive: true });
+    const part = `${target}.part`;
+    try {
+      const actual = await extractFromDeb(deb, alternate.file, part);
+      if (actual === undefined) throw new UserError(`${path.basename(deb)} does not contain ${alternate.file}`);
+      if (actual !== alternate.sha256) throw new ChecksumMismatch(`${alternate.file} in ${path.basename(deb)}`, alternate.sha256, actual);
+      await rename(part, target);
+    } finally {
+      await rm(part, { force: true });
+    }
+    log(`took ${alternate.file} out of it (sha256 ${alternate.sha256})`);
+    return target;
+  });
+}

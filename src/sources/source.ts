@@ -1,0 +1,196 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError, describeError } from '../errors.js';
+import type { Alternate, Recipe } from '../recipes/schema.js';
+import { alternateFile, describeAlternate, fetchAlternate } from './alternate.js';
+import { downloadPath, fileNameOf } from './cache.js';
+import { ChecksumMismatch, download, type DownloadOptions } from './download.js';
+import { exportGit, fetchGit, gitCached, type GitPin } from './git.js';
+import { placeOverride } from './override.js';
+import { unpackArchive } from './unpack.js';
+
+/** What the source side of a build needs to know besides the recipe. */
+export interface SourceContext {
+  readonly cacheDir: string;
+  /** Never touch the network: everything must already be in the cache. */
+  readonly offline: boolean;
+  /** Profile premirrors, as base URLs (folders become file:// URLs), tried before upstream. */
+  readonly premirrors: readonly string[];
+  /** `--source NAME=PATH`: local trees or tarballs used instead of the pinned source. */
+  readonly overrides: ReadonlyMap<string, string>;
+  readonly toolchainDir: string;
+}
+
+/** One file that can provide a recipe's source tree. */
+export interface Artifact {
+  /** Stable description, recorded with the unpacked tree and shown in logs. */
+  readonly label: string;
+  readonly file: string;
+  readonly alternate?: Alternate;
+}
+
+// Synchronous checks: every up-to-date test of a no-op build makes a few, and a thread pool
+// round trip costs more than the stat.
+const exists = (file: string): Promise<boolean> => Promise.resolve(existsSync(file));
+
+function gitPin(recipe: Recipe): GitPin | undefined {
+  const git = recipe.source?.git;
+  return git ? { url: git.url, commit: git.commit, submodules: git.submodules ?? false } : undefined;
+}
+
+/** The upstream file first, then each verified alternate, in the recipe's order. */
+export function artifactsOf(ctx: SourceContext, recipe: Recipe): Artifact[] {
+  const source = recipe.source;
+  if (!source?.url || !source.sha256) return [];
+  const file = fileNameOf(source.url, source.file);
+  return [
+    { label: `${file} (sha256 ${source.sha256})`, file: downloadPath(ctx.cacheDir, source.sha256, file) },
+    ...(source.alternates ?? []).map((alternate) => ({
+      label: `${describeAlternate(alternate)} (sha256 ${alternate.sha256})`,
+      file: alternateFile(ctx.cacheDir, alternate),
+      alternate,
+    })),
+  ];
+}
+
+/** The artifact a build would use now: the first one present in the cache. */
+export async function availableArtifact(ctx: SourceContext, recipe: Recipe): Promise<Artifact | undefined> {
+  for (const artifact of artifactsOf(ctx, recipe)) if (await exists(artifact.file)) return artifact;
+  return undefined;
+}
+
+/** The label of what `placeSource` would put in the tree now, or undefined if it cannot. */
+export async function currentSourceLabel(ctx: SourceContext, recipe: Recipe): Promise<string | undefined> {
+  const override = ctx.overrides.get(recipe.name);
+  if (override) return `override ${override}`;
+  const pin = gitPin(recipe);
+  if (pin) return `git ${pin.url} ${pin.commit}`;
+  return (await availableArtifact(ctx, recipe))?.label;
+}
+
+/** Whether everything the recipe's fetch task would get is in the cache. */
+export async function isFetched(ctx: SourceContext, recipe: Recipe): Promise<boolean> {
+  if (ctx.overrides.has(recipe.name)) return true;
+  const pin = gitPin(recipe);
+  if (pin) return gitCached(ctx.cacheDir, pin);
+  return (await availableArtifact(ctx, recipe)) !== undefined;
+}
+
+/** What `fetch --offline` would miss, one line per source, for every recipe given. */
+export async function missingSources(ctx: SourceContext, recipes: readonly Recipe[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const recipe of recipes) {
+    if (!recipe.source || (await isFetched(ctx, recipe))) continue;
+    const pin = gitPin(recipe);
+    if (pin) missing.push(`${recipe.name}: git ${pin.url} at ${pin.commit}${pin.submodules ? ' (with submodules)' : ''}`);
+    else missing.push(`${recipe.name}: ${artifactsOf(ctx, recipe).map((a) => a.label).join(' or ')}`);
+  }
+  return missing;
+}
+
+/** Upstream URL candidates: premirrors first (Yocto's PREMIRRORS), then `url`, then `mirrors`. */
+export function urlsOf(ctx: SourceContext, recipe: Recipe): string[] {
+  const source = recipe.source!;
+  const file = fileNameOf(source.url!, source.file);
+  return [...ctx.premirrors.map((base) => `${base.replace(/\/+$/, '')}/${file}`), source.url!, ...(source.mirrors ?? [])];
+}
+
+export interface FetchOptions extends Pick<DownloadOptions, 'signal' | 'onProgress' | 'retry'> {
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Brings a recipe's source into the cache: the upstream file from a premirror, `url` or a mirror,
+ * and only when all of those fail, each verified alternate in turn.
+ */
+export async function fetchSource(ctx: SourceContext, recipe: Recipe, options: FetchOptions): Promise<void> {
+  const { log } = options;
+  if (ctx.overrides.has(recipe.name)) return;
+  const pin = gitPin(recipe);
+  if (pin) {
+    await fetchGit(ctx.cacheDir, pin, { offline: ctx.offline, premirrors: ctx.premirrors, log });
+    return;
+  }
+  const present = await availableArtifact(ctx, recipe);
+  if (present) {
+    log(`in the cache: ${present.label}`);
+    return;
+  }
+  const [primary, ...alternates] = artifactsOf(ctx, recipe);
+  if (ctx.offline) throw new UserError(`${recipe.name}: ${primary!.label} is not in the cache and --offline forbids downloading it`);
+  const failures: string[] = [];
+  try {
+    const used = await download(urlsOf(ctx, recipe), recipe.source!.sha256!, primary!.file, { ...options });
+    log(used === 'cached' ? `in the cache: ${primary!.label}` : `downloaded ${primary!.label} from ${used}`);
+    return;
+  } catch (error) {
+    if (error instanceof ChecksumMismatch || options.signal?.aborted || alternates.length === 0) throw error;
+    failures.push(describeError(error));
+    log(`upstream failed (${describeError(error)}); trying the verified alternates`);
+  }
+  for (const candidate of alternates) {
+    try {
+      await fetchAlternate(ctx.cacheDir, candidate.alternate!, log);
+      log(`using alternate: ${candidate.label}`);
+      return;
+    } catch (error) {
+      if (error instanceof ChecksumMismatch) throw error;
+      failures.push(`${describeAlternate(candidate.alternate!)}: ${describeError(error)}`);
+      log(`alternate failed: ${describeError(error)}`);
+    }
+  }
+  throw new UserError(`${recipe.name}: no source could be fetched (${failures.join('; ')})`);
+}
+
+/** Where the label of the artifact a tree was made from is kept. */
+const labelFile = (stateDir: string): string => path.join(stateDir, 'source');
+
+export async function recordedSourceLabel(stateDir: string): Promise<string | undefined> {
+  try {
+    return readFileSync(labelFile(stateDir), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Fills `dest` with the recipe's source tree from the cache (or from its override) and records
+ * which artifact it came from. Returns that artifact (undefined for git and overrides).
+ */
+export async function placeSource(ctx: SourceContext, recipe: Recipe, dest: string, stateDir: string, log: (line: string) => void): Promise<Artifact | undefined> {
+  const override = ctx.overrides.get(recipe.name);
+  let artifact: Artifact | undefined;
+  if (override) {
+    log(`using the local source ${override} (--source)`);
+    await placeOverride(override, dest, log);
+  } else if (gitPin(recipe)) {
+    const pin = gitPin(recipe)!;
+    log(`exporting ${pin.url} at ${pin.commit}`);
+    await exportGit(ctx.cacheDir, pin, dest);
+  } else {
+    artifact = await availableArtifact(ctx, recipe);
+    if (!artifact) throw new UserError(`${recipe.name}: the source is not in the cache (run fetch)`);
+    log(`unpacking ${artifact.label}`);
+    await unpackArchive(artifact.file, dest, log);
+  }
+  await writeFile(labelFile(stateDir), `${(await currentSourceLabel(ctx, recipe)) ?? ''}\n`);
+  return artifact;
+}
+
+/** The patch folders to apply, in order: the alternate's extra folder first, then the recipe's. */
+export function patchDirsFor(ctx: SourceContext, recipe: Recipe, artifact: Artifact | undefined): string[] {
+  const dirs: string[] = [];
+  if (artifact?.alternate?.patches) dirs.push(path.resolve(ctx.toolchainDir, artifact.alternate.patches));
+  if (recipe.patchDir) dirs.push(recipe.patchDir);
+  return dirs;
+}
+
+/** Every patch folder a recipe may use (its own and its alternates'), for keys and planning. */
+export function allPatchDirs(toolchainDir: string, recipe: Recipe): Array<{ prefix: string; dir: string }> {
+  const dirs = (recipe.source?.alternates ?? []).flatMap((alternate, index) =>
+    alternate.patches ? [{ prefix: `alternate-${index + 1}/`, dir: path.resolve(toolchainDir, alternate.patches) }] : [],
+  );
+  if (recipe.patchDir) dirs.push({ prefix: '', dir: recipe.patchDir });
+  return dirs;
+}

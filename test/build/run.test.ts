@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { StepFailure, explainExit, runStep, shellQuote, tailLines } from '../../src/build/run.js';
+import { tempDir } from '../support/tmp.js';
+
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+describe('running a step', () => {
+  it('logs the command, its output and its result', async () => {
+    const dir = await tempDir();
+    const log = path.join(dir, 'logs/x.log');
+    await runStep(['sh', '-c', 'echo out; echo err >&2'], { cwd: dir, env, logFile: log });
+    const text = readFileSync(log, 'utf8');
+    expect(text).toMatch(/^\$ sh -c 'echo out; echo err >&2'\n  \(in .*\)\nout\nerr\n=> ok after/);
+  });
+
+  it('runs without a shell and without inheriting the environment', async () => {
+    const dir = await tempDir();
+    const log = path.join(dir, 'x.log');
+    await runStep(['printenv', 'ONLY'], { cwd: dir, env: { ...env, ONLY: '$HOME;*' }, logFile: log });
+    expect(readFileSync(log, 'utf8')).toContain('\n$HOME;*\n');
+    await expect(runStep(['printenv', 'VITEST'], { cwd: dir, env, logFile: log })).rejects.toThrow(StepFailure);
+  });
+
+  it('explains exit codes and missing commands', async () => {
+    const dir = await tempDir();
+    const log = path.join(dir, 'x.log');
+    const missing = await runStep(['no-such-command-here'], { cwd: dir, env, logFile: log }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(StepFailure);
+    expect((missing as StepFailure).message).toBe('`no-such-command-here` exited with code 127 (command not found)');
+    const killed = await runStep(['sh', '-c', 'kill -SEGV $$'], { cwd: dir, env, logFile: log }).catch((e: unknown) => e);
+    expect((killed as StepFailure).message).toMatch(/was killed by SIGSEGV \(segmentation fault\)/);
+    expect(explainExit(137, undefined)).toMatch(/SIGKILL/);
+    expect(explainExit(2, undefined)).toBe('exited with code 2');
+  });
+
+  it('quotes only what needs quoting', () => {
+    expect(shellQuote(['make', 'DESTDIR=/a/b', 'CFLAGS=-O2 -g', "it's"])).toBe(`make DESTDIR=/a/b 'CFLAGS=-O2 -g' 'it'\\''s'`);
+  });
+
+  it('reads the last lines of a log', async () => {
+    const dir = await tempDir();
+    const log = path.join(dir, 'x.log');
+    await runStep(['sh', '-c', 'seq 1 100000'], { cwd: dir, env, logFile: log });
+    const tail = await tailLines(log, 3);
+    expect(tail.slice(0, 2)).toEqual(['99999', '100000']);
+    expect(tail[2]).toMatch(/^=> ok after/);
+    expect(await tailLines(path.join(dir, 'missing.log'), 3)).toEqual([]);
+  });
+});

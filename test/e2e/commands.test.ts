@@ -1,0 +1,59 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { makeFixture } from '../support/fixture.js';
+import { tempDir } from '../support/tmp.js';
+
+describe('commands', () => {
+  it('--help explains the tool and every command', async () => {
+    const help = await runCli(['--help']);
+    expect(help.exitCode).toBe(0);
+    for (const command of ['build', 'fetch', 'graph', 'list', 'clean']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    expect(help.stdout).toContain('--toolchain <dir>');
+    const build = await runCli(['build', '--help']);
+    expect(build.stdout).toContain('--keep-going');
+    expect(build.stdout).toContain('summary: ran N tasks');
+  });
+
+  it('an unknown command or option is a usage error', async () => {
+    const result = await runCli(['bulid']);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toMatch(/unknown command 'bulid'/);
+  });
+
+  it('graph prints text, dot and json', async () => {
+    const root = await tempDir();
+    const fixture = await makeFixture(root);
+    const args = ['--toolchain', fixture.dir, '--work', path.join(root, 'work')];
+    const text = await runCli([...args, 'graph', 'greet-app']);
+    expect(text.stdout.split('\n')[0]).toBe('greet-lib 1.0');
+    expect(text.stdout).toMatch(/greet-app 1\.0 \(needs greet-lib\)\n  fetch +[0-9a-f]{12}\n/);
+    expect(text.stdout).toMatch(/  build +[0-9a-f]{12}  after greet-app:unpack, greet-lib:install/);
+    const dot = await runCli([...args, 'graph', '--format', 'dot']);
+    expect(dot.stdout).toMatch(/^digraph hermit \{/);
+    expect(dot.stdout).toContain('"greet-lib:install" -> "greet-app:build";');
+    const json = JSON.parse((await runCli([...args, 'graph', '--format', 'json'])).stdout) as { tasks: Array<{ id: string; key: string }> };
+    expect(json.tasks).toHaveLength(13);
+    expect(json.tasks.every((t) => /^[0-9a-f]{64}$/.test(t.key))).toBe(true);
+    expect((await runCli([...args, 'graph', '--format', 'svg'])).stderr).toMatch(/Allowed choices are text, dot, json/);
+  });
+
+  it('list tells what is up to date and clean forgets a recipe', async () => {
+    const root = await tempDir();
+    const fixture = await makeFixture(root);
+    const work = path.join(root, 'work');
+    const args = ['--toolchain', fixture.dir, '--work', work, '--cache', path.join(root, 'cache')];
+    expect((await runCli([...args, 'list'])).stdout).toMatch(/greet-tool\s+1\.0\s+-\s+5 of 5 tasks to run/);
+    await runCli([...args, 'build']);
+    expect((await runCli([...args, 'list'])).stdout).toMatch(/greet-tool\s+1\.0\s+-\s+up to date/);
+    expect((await runCli([...args, 'clean', 'greet-tool'])).stdout).toBe('cleaned greet-tool');
+    expect(existsSync(path.join(work, 'src/greet-tool'))).toBe(false);
+    expect(existsSync(path.join(work, 'src/greet-lib'))).toBe(true);
+    // The download stays in the shared cache: only the work is redone.
+    expect((await runCli([...args, 'list'])).stdout).toMatch(/greet-tool\s+1\.0\s+-\s+4 of 5 tasks to run/);
+    expect((await runCli([...args, 'clean', 'nope'])).stderr).toMatch(/clean nope: no such recipe/);
+    await runCli([...args, 'clean']);
+    expect(existsSync(path.join(work, 'src'))).toBe(false);
+  });
+});

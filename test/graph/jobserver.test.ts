@@ -1,0 +1,66 @@
+import { readSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CounterBudget } from '../../src/graph/budget.js';
+import { Jobserver } from '../../src/graph/jobserver.js';
+import { acquireLock } from '../../src/graph/lock.js';
+import { tempDir } from '../support/tmp.js';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+describe('job budgets', () => {
+  it('the jobserver hands out exactly its size in tokens and takes them back', async () => {
+    const server = Jobserver.create(await tempDir(), 3);
+    try {
+      for (let i = 0; i < 3; i++) await server.acquire();
+      const controller = new AbortController();
+      const waiting = server.acquire(controller.signal);
+      setTimeout(() => controller.abort(new Error('enough')), 60);
+      await expect(waiting).rejects.toThrow('enough');
+      server.release();
+      await server.acquire();
+      expect(server.makeflags('-k -j8 --jobserver-auth=9,9')).toBe('-k -j3 --jobserver-auth=3,4');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('restores tokens a killed make lost once no task holds a slot', async () => {
+    const server = Jobserver.create(await tempDir(), 2);
+    try {
+      await server.acquire();
+      // A make that takes a token through the child descriptor and dies with it.
+      readSync(server.childRead, Buffer.alloc(1), 0, 1, null);
+      server.release();
+      await server.acquire();
+      await server.acquire();
+    } finally {
+      server.close();
+    }
+  });
+
+  it('the counter budget queues waiters in order', async () => {
+    const budget = new CounterBudget(1);
+    await budget.acquire();
+    const order: number[] = [];
+    const first = budget.acquire().then(() => order.push(1));
+    const second = budget.acquire().then(() => order.push(2));
+    budget.release();
+    await first;
+    budget.release();
+    await second;
+    expect(order).toEqual([1, 2]);
+    expect(() => new CounterBudget(0)).toThrow(RangeError);
+  });
+});
+
+describe('the work directory lock', () => {
+  it('is exclusive while held and taken over from a dead process', async () => {
+    const file = path.join(await tempDir(), 'work/.lock');
+    const unlock = await acquireLock(file);
+    await expect(acquireLock(file)).rejects.toThrow(/another hermit-toolchain run \(pid \d+\)/);
+    await unlock();
+    writeFileSync(file, '999999999\n');
+    const again = await acquireLock(file);
+    await again();
+  });
+});

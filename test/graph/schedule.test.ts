@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { CounterBudget } from '../../src/graph/budget.js';
+import { schedule, type ScheduleOptions, type SchedulableTask } from '../../src/graph/schedule.js';
+
+interface Control {
+  resolve(): void;
+  reject(error: Error): void;
+  signal: AbortSignal;
+}
+
+/**
+ * Fake tasks the test drives by hand: each started task waits until the test finishes it, so
+ * every interleaving below is deterministic.
+ */
+function rig(graph: Record<string, string[]>, options: Partial<ScheduleOptions<SchedulableTask>> = {}) {
+  const tasks = Object.entries(graph).map(([id, deps]) => ({ id, deps }));
+  const started: string[] = [];
+  const running = new Map<string, Control>();
+  let peak = 0;
+  const result = schedule({
+    tasks,
+    budget: new CounterBudget(2),
+    isUpToDate: async () => false,
+    run: (task, signal) =>
+      new Promise<void>((resolve, reject) => {
+        started.push(task.id);
+        running.set(task.id, {
+          resolve: () => (running.delete(task.id), resolve()),
+          reject: (error) => (running.delete(task.id), reject(error)),
+          signal,
+        });
+        peak = Math.max(peak, running.size);
+      }),
+    ...options,
+  });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+  const finish = async (id: string, error?: Error) => {
+    await settle();
+    const control = running.get(id);
+    if (!control) throw new Error(`${id} is not running (running: ${[...running.keys()].join(', ')})`);
+    if (error) control.reject(error);
+    else control.resolve();
+    await settle();
+  };
+  return { result, started, running, finish, settle, peak: () => peak };
+}
+
+describe('the scheduler', () => {
+  it('starts a task only after its dependencies', async () => {
+    const r = rig({ a: [], b: ['a'], c: ['b'] });
+    await r.settle();
+    expect(r.started).toEqual(['a']);
+    await r.finish('a');
+    expect(r.started).toEqual(['a', 'b']);
+    await r.finish('b');
+    await r.finish('c');
+    const { status } = await r.result;
+    expect([...status.values()]).toEqual(['success', 'success', 'success']);
+  });
+
+  it('never runs more tasks than the budget', async () => {
+    const r = rig({ a: [], b: [], c: [], d: [] });
+    await r.settle();
+    expect(r.running.size).toBe(2);
+    await r.finish(r.started[0]!);
+    expect(r.started).toHaveLength(3);
+    for (const id of ['b', 'c', 'd']) if (r.running.has(id)) await r.finish(id);
+    for (const id of [...r.running.keys()]) await r.finish(id);
+    await r.result;
+    expect(r.peak()).toBe(2);
+    expect(r.started).toHaveLength(4);
+  });
+
+  it('takes no slot for weightless tasks', async () => {
+    const r = rig({ f1: [], f2: [], f3: [], b: [] }, { weight: (t) => (t.id.startsWith('f') ? 0 : 1), budget: new CounterBudget(1) });
+    await r.settle();
+    expect(r.running.size).toBe(4);
+    for (const id of ['f1', 'f2', 'f3', 'b']) await r.finish(id);
+    await r.result;
+  });
+
+  it('on a failure starts nothing new, lets running tasks finish, and drops the rest', async () => {
+    const r = rig({ a: [], b: [], c: [], d: ['a'] });
+    await r.settle();
+    expect(r.started).toEqual(['a', 'b']);
+    await r.finish('a', new Error('boom'));
+    expect(r.started).toEqual(['a', 'b']);
+    await r.finish('b');
+    const { status, errors } = await r.result;
+    expect(Object.fromEntries(status)).toEqual({ a: 'failed', b: 'success', c: 'aborted', d: 'aborted' });
+    expect((errors.get('a') as Error).message).toBe('boom');
+  });
+
+  it('with keepGoing runs everything that does not depend on the failure', async () => {
+    const r = rig({ a: [], b: [], c: [], d: ['a'], e: ['c'] }, { keepGoing: true });
+    await r.settle();
+    await r.finish('a', new Error('boom'));
+    await r.finish('b');
+    await r.finish('c');
+    await r.finish('e');
+    const { status } = await r.result;
+    expect(Object.fromEntries(status)).toEqual({ a: 'failed', b: 'success', c: 'success', d: 'aborted', e: 'success' });
+  });
+
+  it('skips up-to-date tasks without taking a slot and goes on with their dependents', async () => {
+    const r = rig({ a: [], b: ['a'], c: ['b'] }, { isUpToDate: async (t) => t.id !== 'c', budget: new CounterBudget(1) });
+    await r.settle();
+    expect(r.started).toEqual(['c']);
+    await r.finish('c');
+    const { status } = await r.result;
+    expect(Object.fromEntries(status)).toEqual({ a: 'skipped', b: 'skipped', c: 'success' });
+  });
+
+  it('cancels: running tasks see the abort, nothing new starts', async () => {
+    const controller = new AbortController();
+    const r = rig({ a: [], b: [], c: [] }, { signal: controller.signal });
+    await r.settle();
+    const signals = [...r.running.values()].map((c) => c.signal);
+    controller.abort(new Error('SIGINT'));
+    expect(signals.every((s) => s.aborted)).toBe(true);
+    await r.finish('a', new Error('killed'));
+    await r.finish('b', new Error('killed'));
+    const result = await r.result;
+    expect(result.cancelled).toBe(true);
+    expect(result.status.get('c')).toBe('aborted');
+    expect(r.started).toEqual(['a', 'b']);
+  });
+
+  it('starts the highest priority ready task first', async () => {
+    const r = rig({ low: [], high: [], mid: [] }, { budget: new CounterBudget(1), priority: new Map([['low', 1], ['mid', 5], ['high', 9]]) });
+    await r.settle();
+    await r.finish('high');
+    await r.finish('mid');
+    await r.finish('low');
+    await r.result;
+    expect(r.started).toEqual(['high', 'mid', 'low']);
+  });
+
+  it('refuses a dependency on an unknown task', async () => {
+    await expect(schedule({ tasks: [{ id: 'a', deps: ['zz'] }], budget: new CounterBudget(1), isUpToDate: async () => false, run: async () => {} })).rejects.toThrow(
+      /unknown task zz/,
+    );
+  });
+});

@@ -1,0 +1,108 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, lstatSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { UnsafeArchive, unpackArchive } from '../../src/sources/unpack.js';
+import { rawTar, type RawEntry } from '../support/tarball.js';
+import { tempDir } from '../support/tmp.js';
+
+async function unpackRaw(entries: RawEntry[], name = 'x.tar.gz'): Promise<{ dir: string; dest: string; result: unknown }> {
+  const dir = await tempDir();
+  const archive = path.join(dir, name);
+  writeFileSync(archive, gzipSync(rawTar(entries)));
+  const dest = path.join(dir, 'work/src/x');
+  const result = await unpackArchive(archive, dest).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { dir, dest, result };
+}
+
+describe('safe unpacking', () => {
+  it('unpacks every supported format and drops the single top folder', async () => {
+    const dir = await tempDir();
+    mkdirSync(path.join(dir, 'pkg-1.0/sub'), { recursive: true });
+    writeFileSync(path.join(dir, 'pkg-1.0/sub/file.c'), 'int x;\n');
+    writeFileSync(path.join(dir, 'pkg-1.0/run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    const formats: Array<[string, string[]]> = [
+      ['a.tar', ['-cf']],
+      ['a.tar.gz', ['-czf']],
+      ['a.tar.xz', ['-cJf']],
+      ['a.tar.bz2', ['-cjf']],
+      ['a.tar.zst', ['--zstd', '-cf']],
+    ];
+    for (const [name, flags] of formats) execFileSync('tar', [...flags, name, 'pkg-1.0'], { cwd: dir });
+    execFileSync('zip', ['-qr', 'a.zip', 'pkg-1.0'], { cwd: dir });
+    for (const name of [...formats.map(([n]) => n), 'a.zip']) {
+      const dest = path.join(dir, `out-${name}`);
+      await unpackArchive(path.join(dir, name), dest);
+      expect(readFileSync(path.join(dest, 'sub/file.c'), 'utf8'), name).toBe('int x;\n');
+      expect(statSync(path.join(dest, 'run.sh')).mode & 0o111, name).not.toBe(0);
+    }
+  });
+
+  it('keeps an archive without one top folder as it is', async () => {
+    const { dest, result } = await unpackRaw([{ name: 'a.txt', data: 'a' }, { name: 'b/c.txt', data: 'c' }]);
+    expect(result).toBeUndefined();
+    expect(readdirSync(dest).sort()).toEqual(['a.txt', 'b']);
+  });
+
+  it.each<[string, RawEntry[], RegExp]>([
+    ['a parent-folder path', [{ name: 'top/ok.txt', data: 'ok' }, { name: 'top/../../evil.txt', data: 'x' }], /top\/\.\.\/\.\.\/evil\.txt: path leaves the source folder/],
+    ['an absolute path', [{ name: '/tmp/evil-absolute.txt', data: 'x' }], /\/tmp\/evil-absolute\.txt: absolute path/],
+    [
+      'a file written through a symlink',
+      [
+        { name: 'top/link', type: 'symlink', link: '.' },
+        { name: 'top/link/file.txt', data: 'through' },
+      ],
+      /top\/link\/file\.txt: would be written through the symlink top\/link/,
+    ],
+    ['a symlink out of the folder', [{ name: 'top/out', type: 'symlink', link: '../../../etc' }], /top\/out: links to \.\.\/\.\.\/\.\.\/etc, outside/],
+    ['a hard link out of the folder', [{ name: 'top/hard', type: 'hardlink', link: '/etc/passwd' }], /top\/hard: /],
+  ])('refuses %s and leaves nothing behind', async (_what, entries, message) => {
+    const { dir, dest, result } = await unpackRaw(entries);
+    expect(result).toBeInstanceOf(UnsafeArchive);
+    expect((result as Error).message).toMatch(message);
+    expect(existsSync(dest)).toBe(false);
+    expect(existsSync(`${dest}.unpacking`)).toBe(false);
+    expect(existsSync(path.join(dir, 'evil.txt'))).toBe(false);
+    expect(existsSync('/tmp/evil-absolute.txt')).toBe(false);
+  });
+
+  it('drops device nodes and setuid bits and never keeps ownership', async () => {
+    const { dest, result } = await unpackRaw([
+      { name: 'top/dev', type: 'chardev' },
+      { name: 'top/fifo', type: 'fifo' },
+      { name: 'top/suid', data: '#!/bin/sh\n', mode: 0o4755 },
+    ]);
+    expect(result).toBeUndefined();
+    expect(readdirSync(dest)).toEqual(['suid']);
+    const stats = lstatSync(path.join(dest, 'suid'));
+    expect(stats.mode & 0o7000).toBe(0);
+    expect(stats.uid).toBe(process.getuid!());
+  });
+
+  it('refuses hostile zip entries too', async () => {
+    const dir = await tempDir();
+    // zip stores the name as given with -r on a path outside when fed through stdin names.
+    mkdirSync(path.join(dir, 'a/b'), { recursive: true });
+    writeFileSync(path.join(dir, 'a/evil.txt'), 'x');
+    execFileSync('zip', ['-q', path.join(dir, 'evil.zip'), '../evil.txt'], { cwd: path.join(dir, 'a/b') });
+    const listed = execFileSync('unzip', ['-Z1', path.join(dir, 'evil.zip')]).toString();
+    const dest = path.join(dir, 'out');
+    if (listed.includes('../')) {
+      await expect(unpackArchive(path.join(dir, 'evil.zip'), dest)).rejects.toThrow(/path leaves the source folder/);
+      expect(existsSync(dest)).toBe(false);
+    } else {
+      // This zip strips "../" itself; then the archive is harmless and must unpack inside.
+      await unpackArchive(path.join(dir, 'evil.zip'), dest);
+      expect(readdirSync(dest)).toEqual(['evil.txt']);
+    }
+  });
+
+  it('names what it cannot unpack', async () => {
+    await expect(unpackArchive('/x/y.rar', '/tmp/never')).rejects.toThrow(/do not know how to unpack y\.rar/);
+  });
+});
