@@ -1,4 +1,5 @@
 import { Command, Option } from '@commander-js/extra-typings';
+import { COMPRESSIONS } from './package/compress.js';
 import { UserError } from './errors.js';
 import { printFailure } from './ui/failure.js';
 
@@ -7,6 +8,10 @@ import { printFailure } from './ui/failure.js';
 const GRAPH_FORMATS = ['text', 'dot', 'json'] as const;
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+const outOption = () => new Option('--out <dir>', 'folder for the .deb files and the apt index (default: <work>/out)');
+const compressOption = () => new Option('--compress <format>', 'compression of the package members (default: the profile\'s, xz)').choices(COMPRESSIONS);
+const signOption = () => new Option('--sign <keyid>', 'sign the apt index with this gpg key (InRelease, Release.gpg)');
 
 function program(): Command {
   const cli = new Command('hermit-toolchain')
@@ -36,6 +41,9 @@ Examples:
     .argument('[recipes...]', 'recipes to build')
     .option('--force <recipe>', 'run every task of this recipe again (repeatable)', collect, [] as string[])
     .option('-k, --keep-going', 'after a failure, go on with everything that does not depend on it')
+    .addOption(outOption())
+    .addOption(compressOption())
+    .addOption(signOption())
     .option('--offline', 'never touch the network: every source must already be in the cache')
     .option('--source <name=path>', 'build a recipe from a local folder or tarball instead of its pinned source (repeatable)', collect, [] as string[])
     .option('--touch', 'mark every task done without running it, like make -t (sources must be in the cache)')
@@ -84,6 +92,33 @@ Examples:
     .action(async (recipes, options, command) => {
       const { buildCommand } = await import('./commands/build.js');
       process.exitCode = await buildCommand(recipes, { ...command.optsWithGlobals(), ...options }, ['fetch']);
+    });
+
+  cli
+    .command('package')
+    .description('build the .deb of every recipe with a package section from the last build\'s images, and the apt index')
+    .argument('[recipes...]', 'package only these recipes')
+    .option('--tree <dir>', 'instead, pack a ready tree with a DEBIAN/control, like dpkg-deb --root-owner-group -b')
+    .addOption(outOption())
+    .addOption(compressOption())
+    .addOption(signOption())
+    .addHelpText(
+      'after',
+      `
+Packages are named NAME_VERSION_ARCH.deb; the output folder is a flat apt repository:
+  deb [trusted=yes] file:/path/to/out ./
+SOURCE_DATE_EPOCH (environment, for --tree) or the profile's source-date-epoch clamps every mtime.`,
+    )
+    .action(async (recipes, options, command) => {
+      const { tree, ...rest } = options;
+      if (tree !== undefined) {
+        if (recipes.length > 0) throw new UserError('package --tree packs one tree: name no recipes with it');
+        const { packageTreeCommand } = await import('./commands/package-tree.js');
+        process.exitCode = await packageTreeCommand({ ...command.optsWithGlobals(), ...rest, tree });
+        return;
+      }
+      const { packageCommand } = await import('./commands/package.js');
+      process.exitCode = await packageCommand(recipes, { ...command.optsWithGlobals(), ...rest });
     });
 
   cli

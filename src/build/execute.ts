@@ -12,6 +12,7 @@ import { schedule } from '../graph/schedule.js';
 import { TaskState } from '../graph/state.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe } from '../recipes/schema.js';
+import { HostPackages } from '../package/shlibs.js';
 import { hashOverride } from '../sources/override.js';
 import { hashPatches } from '../sources/patch.js';
 import { allPatchDirs, missingSources } from '../sources/source.js';
@@ -54,6 +55,8 @@ export interface PrepareOptions {
   readonly workDir: string;
   readonly cacheDir: string;
   readonly jobs: number;
+  /** Where package tasks write .deb files; `<work>/out` by default. */
+  readonly outDir?: string;
   /** Never touch the network. */
   readonly offline?: boolean;
   /** `--source NAME=PATH` overrides. */
@@ -82,6 +85,8 @@ export async function prepareBuild(options: PrepareOptions): Promise<Prepared> {
     },
     jobs: options.jobs,
     baseEnv: baseEnvironment(process.env),
+    outDir: options.outDir ?? layout.out,
+    host: new HostPackages(),
   };
   for (const recipe of plan.recipes) {
     expandSteps(ctx, recipe, 'configure', recipe.configure);

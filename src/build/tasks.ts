@@ -12,6 +12,7 @@ import { expandStep, expandString, placeholdersUsed, type PlaceholderValues } fr
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe, Step } from '../recipes/schema.js';
 import { PatchError, applyPatches, listPatches } from '../sources/patch.js';
+import type { HostPackages } from '../package/shlibs.js';
 import {
   availableArtifact,
   currentSourceLabel,
@@ -26,6 +27,7 @@ import {
 } from '../sources/source.js';
 import type { WorkLayout } from './layout.js';
 import { describeSetResult, setOsabi } from './osabi.js';
+import { packageOutputPresent, runPackageTask } from './package-task.js';
 import { StepFailure, appendLog, runStep, tailLines } from './run.js';
 import { buildStage } from './stage.js';
 
@@ -43,6 +45,10 @@ export interface BuildContext {
   readonly compilers?: CompilerCache | undefined;
   /** Something the user should know that does not stop the build. */
   readonly warn?: ((task: PlannedTask, line: string) => void) | undefined;
+  /** Where package tasks write .deb files (`--out`, default `<work>/out`). */
+  readonly outDir: string;
+  /** The host's package database, for shared-library dependencies (one per build, it caches). */
+  readonly host?: HostPackages;
   /** Progress of a running task (download bytes), for the terminal view. */
   readonly onProgress?: ((task: PlannedTask, text: string) => void) | undefined;
 }
@@ -122,7 +128,7 @@ export async function outputsPresent(ctx: BuildContext, task: PlannedTask): Prom
     case 'osabi':
       return exists(ctx.layout.image(task.recipe));
     case 'package':
-      return true;
+      return packageOutputPresent(ctx, recipe);
   }
 }
 
@@ -345,6 +351,7 @@ export async function runTask(ctx: BuildContext, task: PlannedTask, signal: Abor
       await stampImage(ctx, recipe, logFile);
       return;
     case 'package':
-      throw new TaskError(recipe.name, task.kind, 'not implemented yet');
+      await runPackageTask(ctx, recipe, logFile);
+      return;
   }
 }

@@ -61,6 +61,10 @@ function taskFields(task: PlannedTask, recipe: Recipe, inputs: KeyInputs): unkno
         revision: profile.revision,
         epoch: profile.sourceDateEpoch,
         prefix: profile.prefix,
+        target: profile.target,
+        compression: profile.compression,
+        // Facts of the host (the installed libc6 version behind a Depends, the strip and xz
+        // used) are not inputs here: a rebuilt image repacks, an upgraded host alone does not.
       };
     }
   }

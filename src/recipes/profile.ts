@@ -2,6 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { OSABI_NAMES, parseOsabi } from '../formats/osabi.js';
+import { COMPRESSIONS, type Compression } from '../package/compress.js';
 
 /** The toolchain profile (`toolchain.yaml`): values shared by every recipe. */
 export const profileFileSchema = z.strictObject({
@@ -40,6 +41,8 @@ export const profileFileSchema = z.strictObject({
       'ccache-remote': z.string().min(1).optional(),
     })
     .prefault({}),
+  /** How the members of the .deb files are compressed (`--compress` overrides it). */
+  compression: z.enum(COMPRESSIONS).default('xz'),
 });
 export type ProfileFile = z.infer<typeof profileFileSchema>;
 
@@ -53,6 +56,7 @@ export interface Profile {
   readonly maintainer: string;
   readonly revision: string;
   readonly sourceDateEpoch: number;
+  readonly compression: Compression;
   /** Premirror base URLs; folders are already turned into file:// URLs. */
   readonly mirrors: readonly string[];
   readonly cache: ProfileCache;
@@ -80,6 +84,7 @@ export function toProfile(file: ProfileFile, baseDir = process.cwd()): Profile {
     maintainer: file.maintainer,
     revision: file.revision,
     sourceDateEpoch: file['source-date-epoch'],
+    compression: file.compression,
     mirrors: file.mirrors.map((entry) => mirrorUrl(entry, baseDir)),
     cache: {
       remote: file.cache.remote,
