@@ -1,10 +1,12 @@
-import { Command, Option } from '@commander-js/extra-typings';
+import { Argument, Command, Option } from '@commander-js/extra-typings';
 import { UserError } from './errors.js';
 import { printFailure } from './ui/failure.js';
 
 // Commands are imported when they run, so `--help` or a build with nothing to do does not load
 // every library the other commands use.
 const GRAPH_FORMATS = ['text', 'dot', 'json'] as const;
+// Kept here rather than imported from commands/binfmt.ts, which would load that module for every command.
+const BINFMT_ACTIONS = ['register', 'unregister', 'status'] as const;
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -77,6 +79,36 @@ Examples:
     .action(async (_options, command) => {
       const { listCommand } = await import('./commands/list.js');
       process.exitCode = await listCommand(command.optsWithGlobals());
+    });
+
+  cli
+    .command('doctor')
+    .description('check that this machine has everything a full build needs (commands, GCC\'s libraries, disk, cores, memory)')
+    .option('--fix', 'install the missing Debian packages with apt-get (as root; otherwise print the command)')
+    .addHelpText('after', '\nPrints one row per check with the Debian package that provides what is missing; needs no network.\nExit code 0 only when nothing needed is missing (warnings do not count).')
+    .action(async (options, command) => {
+      const { doctorCommand } = await import('./commands/doctor.js');
+      process.exitCode = await doctorCommand({ ...command.optsWithGlobals(), ...options });
+    });
+
+  cli
+    .command('binfmt')
+    .description('register the HermitCore loader with binfmt_misc, so HermitCore executables start like Linux ones')
+    .addArgument(new Argument('<action>', 'what to do').choices(BINFMT_ACTIONS))
+    .option('--binfmt-dir <dir>', 'the binfmt_misc mount to use', '/proc/sys/fs/binfmt_misc')
+    .option('--dry-run', 'print the exact line and every write without doing them')
+    .addHelpText(
+      'after',
+      `
+The entry matches ELF files whose OS/ABI byte (offset 7) is the profile's osabi and runs
+<prefix>/bin/proxy on them, e.g. for the default profile (Standalone, 0xFF):
+  :hermit:M:7:\\xff::/opt/hermit/bin/proxy:
+register keeps an identical entry and replaces a different one; status exits 0 only when the
+registered entry is the profile's and enabled.`,
+    )
+    .action(async (action, options, command) => {
+      const { binfmtCommand } = await import('./commands/binfmt.js');
+      process.exitCode = await binfmtCommand(action, { ...command.optsWithGlobals(), ...options });
     });
 
   cli
