@@ -1,14 +1,21 @@
 import { Argument, Command, Option } from '@commander-js/extra-typings';
+import type { GraphFormat } from './commands/graph.js';
+import { COMPRESSIONS } from './package/compress.js';
 import { UserError } from './errors.js';
 import { printFailure } from './ui/failure.js';
 
-// Commands are imported when they run, so `--help` or a build with nothing to do does not load
-// every library the other commands use.
-const GRAPH_FORMATS = ['text', 'dot', 'json'] as const;
+// Each command's module is loaded when that command runs: together they pull in execa, got,
+// listr2 and the schemas, a quarter of a second of start-up that `--help` or packing a tree
+// should not pay.
+const GRAPH_FORMATS = ['text', 'dot', 'json'] as const satisfies readonly GraphFormat[];
 // Kept here rather than imported from commands/binfmt.ts, which would load that module for every command.
 const BINFMT_ACTIONS = ['register', 'unregister', 'status'] as const;
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+const outOption = () => new Option('--out <dir>', 'folder for the .deb files and the apt index (default: <work>/out)');
+const compressOption = () => new Option('--compress <format>', 'compression of the package members (default: the profile\'s, xz)').choices(COMPRESSIONS);
+const signOption = () => new Option('--sign <keyid>', 'sign the apt index with this gpg key (InRelease, Release.gpg)');
 
 function program(): Command {
   const cli = new Command('hermit-toolchain')
@@ -41,6 +48,9 @@ Examples:
     .option('--offline', 'never touch the network: every source must already be in the cache')
     .option('--source <name=path>', 'build a recipe from a local folder or tarball instead of its pinned source (repeatable)', collect, [] as string[])
     .option('--touch', 'mark every task done without running it, like make -t (sources must be in the cache)')
+    .addOption(outOption())
+    .addOption(compressOption())
+    .addOption(signOption())
     .addHelpText('after', '\nEnds with one line: "summary: ran N tasks, skipped M, failed K in <time>". Ctrl-C stops every\nrunning step and exits 130; the next build resumes where this one stopped.')
     .action(async (recipes, options, command) => {
       const { buildCommand } = await import('./commands/build.js');
@@ -61,6 +71,33 @@ Examples:
     .action(async (recipes, options, command) => {
       const { buildCommand } = await import('./commands/build.js');
       process.exitCode = await buildCommand(recipes, { ...command.optsWithGlobals(), ...options }, ['fetch']);
+    });
+
+  cli
+    .command('package')
+    .description('build the .deb of every recipe with a package section from the last build\'s images, and the apt index')
+    .argument('[recipes...]', 'package only these recipes')
+    .option('--tree <dir>', 'instead, pack a ready tree with a DEBIAN/control, like dpkg-deb --root-owner-group -b')
+    .addOption(outOption())
+    .addOption(compressOption())
+    .addOption(signOption())
+    .addHelpText(
+      'after',
+      `
+Packages are named NAME_VERSION_ARCH.deb; the output folder is a flat apt repository:
+  deb [trusted=yes] file:/path/to/out ./
+SOURCE_DATE_EPOCH (environment, for --tree) or the profile's source-date-epoch clamps every mtime.`,
+    )
+    .action(async (recipes, options, command) => {
+      const { tree, ...rest } = options;
+      if (tree !== undefined) {
+        if (recipes.length > 0) throw new UserError('package --tree packs one tree: name no recipes with it');
+        const { packageTreeCommand } = await import('./commands/package-tree.js');
+        process.exitCode = await packageTreeCommand({ ...command.optsWithGlobals(), ...rest, tree });
+        return;
+      }
+      const { packageCommand } = await import('./commands/package.js');
+      process.exitCode = await packageCommand(recipes, { ...command.optsWithGlobals(), ...rest });
     });
 
   cli

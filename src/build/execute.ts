@@ -10,6 +10,7 @@ import { TaskState } from '../graph/state.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe } from '../recipes/schema.js';
 import { hashOverride } from '../sources/override.js';
+import { HostPackages } from '../package/shlibs.js';
 import { hashPatches } from '../sources/patch.js';
 import { allPatchDirs, missingSources } from '../sources/source.js';
 import type { BuildReporter, BuildSummary } from '../ui/reporter.js';
@@ -55,6 +56,8 @@ export interface PrepareOptions {
   readonly offline?: boolean;
   /** `--source NAME=PATH` overrides. */
   readonly overrides?: ReadonlyMap<string, string>;
+  /** Where package tasks write .deb files; `<work>/out` by default. */
+  readonly outDir?: string;
 }
 
 /**
@@ -79,6 +82,8 @@ export async function prepareBuild(options: PrepareOptions): Promise<Prepared> {
     },
     jobs: options.jobs,
     baseEnv: baseEnvironment(process.env),
+    outDir: options.outDir ?? layout.out,
+    host: new HostPackages(),
   };
   for (const recipe of plan.recipes) {
     expandSteps(ctx, recipe, 'configure', recipe.configure);

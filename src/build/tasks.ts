@@ -20,7 +20,9 @@ import {
   type Artifact,
   type SourceContext,
 } from '../sources/source.js';
+import type { HostPackages } from '../package/shlibs.js';
 import type { WorkLayout } from './layout.js';
+import { packageOutputPresent, runPackageTask } from './package-task.js';
 import { StepFailure, appendLog, runStep, tailLines } from './run.js';
 import { buildStage } from './stage.js';
 
@@ -36,6 +38,10 @@ export interface BuildContext {
   readonly baseEnv: Readonly<Record<string, string>>;
   /** Progress of a running task (download bytes), for the terminal view. */
   readonly onProgress?: ((task: PlannedTask, text: string) => void) | undefined;
+  /** Where package tasks write .deb files (`--out`, default `<work>/out`). */
+  readonly outDir: string;
+  /** The host's package database, for shared-library dependencies (one per build, it caches). */
+  readonly host?: HostPackages;
 }
 
 /** How many log lines a failure shows. */
@@ -113,7 +119,7 @@ export async function outputsPresent(ctx: BuildContext, task: PlannedTask): Prom
     case 'osabi':
       return exists(ctx.layout.image(task.recipe));
     case 'package':
-      return true;
+      return packageOutputPresent(ctx, recipe);
   }
 }
 
@@ -273,8 +279,10 @@ export async function runTask(ctx: BuildContext, task: PlannedTask, signal: Abor
       await runSteps(ctx, task, recipe.install, logFile, signal);
       return;
     }
-    case 'osabi':
     case 'package':
+      await runPackageTask(ctx, recipe, logFile);
+      return;
+    case 'osabi':
       throw new TaskError(recipe.name, task.kind, 'not implemented yet');
   }
 }

@@ -5,8 +5,9 @@ import { printFailure } from '../ui/failure.js';
 import { plainReporter } from '../ui/plain.js';
 import { summaryLine, type BuildReporter } from '../ui/reporter.js';
 import { resolveContext, type GlobalOptions } from './context.js';
+import { outDirOf, refreshIndex, withPackaging, type PackagingOptions } from './packaging.js';
 
-export interface BuildCommandOptions extends GlobalOptions {
+export interface BuildCommandOptions extends GlobalOptions, PackagingOptions {
   readonly force?: string[] | undefined;
   readonly keepGoing?: boolean | undefined;
   readonly offline?: boolean | undefined;
@@ -28,7 +29,9 @@ export async function chooseReporter(): Promise<BuildReporter> {
 export async function buildCommand(recipes: string[], options: BuildCommandOptions, only?: readonly TaskKind[]): Promise<number> {
   const context = await resolveContext(options);
   const overrides = parseOverrides(options.source ?? []);
-  const prepared = await prepareBuild({ ...context, selected: recipes, offline: options.offline ?? false, overrides });
+  const toolchain = withPackaging(context.toolchain, options);
+  const outDir = outDirOf(options);
+  const prepared = await prepareBuild({ ...context, toolchain, selected: recipes, offline: options.offline ?? false, overrides, outDir });
   const controller = new AbortController();
   let interrupted: string | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -55,6 +58,8 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
     if (outcome.notStarted > 0) process.stdout.write(`not started: ${outcome.notStarted} tasks\n`);
     process.stdout.write(`${summaryLine(outcome)}\n`);
     if (interrupted) return 130;
+    // The index covers every package in the output folder, so it follows any package task.
+    if ((!only || only.includes('package')) && [...prepared.plan.tasks.values()].some((task) => task.kind === 'package')) await refreshIndex(outDir, toolchain.profile, options.sign);
     return outcome.failed > 0 ? 1 : 0;
   } finally {
     process.off('SIGINT', onSignal);

@@ -61,6 +61,8 @@ function taskFields(task: PlannedTask, recipe: Recipe, inputs: KeyInputs): unkno
         revision: profile.revision,
         epoch: profile.sourceDateEpoch,
         prefix: profile.prefix,
+        target: profile.target,
+        compression: profile.compression,
       };
     }
   }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { OSABI_NAMES, parseOsabi } from '../formats/osabi.js';
+import { COMPRESSIONS, type Compression } from '../package/compress.js';
 
 export const PROFILE_FILE = 'toolchain.yaml';
 
@@ -29,6 +30,8 @@ export const profileFileSchema = z.strictObject({
   mirrors: z.array(z.string().min(1)).default([]),
   /** Timestamp used for every file in the packages and the repository index. */
   'source-date-epoch': z.number().int().nonnegative().default(1672531200),
+  /** How the members of the .deb files are compressed (`--compress` overrides it). */
+  compression: z.enum(COMPRESSIONS).default('xz'),
 });
 export type ProfileFile = z.infer<typeof profileFileSchema>;
 
@@ -44,6 +47,7 @@ export interface Profile {
   readonly sourceDateEpoch: number;
   /** Premirror base URLs; folders are already turned into file:// URLs. */
   readonly mirrors: readonly string[];
+  readonly compression: Compression;
 }
 
 /** A premirror entry as a base URL: URLs stay, folders become absolute file:// URLs. */
@@ -62,5 +66,6 @@ export function toProfile(file: ProfileFile, baseDir = process.cwd()): Profile {
     revision: file.revision,
     sourceDateEpoch: file['source-date-epoch'],
     mirrors: file.mirrors.map((entry) => mirrorUrl(entry, baseDir)),
+    compression: file.compression,
   };
 }

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// Packs one large tree with dpkg-deb and with `hermit-toolchain package --tree`, alternating
+// A/B for several rounds, and prints the median wall times and the ratio ours/dpkg-deb.
+//
+//   node scripts/bench/deb.mjs [--rounds N] [--copies N] [--json FILE]
+//
+// Settings (the same for both): xz preset 6 with CRC64 and the multi-threaded encoder on every
+// core (what dpkg-deb 1.21 does through liblzma: -Zxz, default level 6, threads = cores; ours runs
+// `xz -6 --threads=<cores>` with the same 24 MiB blocks), root:root ownership, SOURCE_DATE_EPOCH
+// set. Both packages are checked to be byte-identical, so both did the same work.
+// Needs the compiled CLI (npm run build) and dpkg-deb.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = path.join(repo, 'bin', 'hermit-toolchain.js');
+const LIBC_A = '/usr/lib/x86_64-linux-gnu/libc.a';
+
+function option(name, fallback) {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : fallback;
+}
+const rounds = Number(option('--rounds', '5'));
+const copies = Number(option('--copies', '8'));
+const jsonFile = option('--json', undefined);
+
+if (!existsSync(path.join(repo, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+if (!existsSync(LIBC_A)) throw new Error(`${LIBC_A} is missing (Debian package libc6-dev)`);
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'ht-bench-deb-'));
+try {
+  const tree = path.join(work, 'tree');
+  mkdirSync(path.join(tree, 'DEBIAN'), { recursive: true });
+  mkdirSync(path.join(tree, 'opt/hermit/x86_64-hermit/lib'), { recursive: true });
+  mkdirSync(path.join(tree, 'opt/hermit/share/doc/bench'), { recursive: true });
+  for (let i = 1; i <= copies; i++) copyFileSync(LIBC_A, path.join(tree, `opt/hermit/x86_64-hermit/lib/libc${i}.a`));
+  for (const name of ['README', 'NEWS', 'COPYING']) writeFileSync(path.join(tree, 'opt/hermit/share/doc/bench', name), `${name} of the benchmark tree\n`);
+  writeFileSync(
+    path.join(tree, 'DEBIAN/control'),
+    'Package: bench-hermit\nVersion: 1.0-1\nArchitecture: all\nMaintainer: Bench <bench@example.org>\nDescription: benchmark tree\n',
+  );
+  const env = { ...process.env, SOURCE_DATE_EPOCH: '1672531200', CI: '1' };
+  const commands = {
+    'dpkg-deb': (out) => ['dpkg-deb', ['-Zxz', '--root-owner-group', '-b', tree, path.join(out, 'bench.deb')]],
+    ours: (out) => [process.execPath, [cli, 'package', '--tree', tree, '--out', out, '--compress', 'xz']],
+  };
+  const outputs = { 'dpkg-deb': path.join(work, 'dpkg-deb'), ours: path.join(work, 'ours') };
+  const run = (name) => {
+    rmSync(outputs[name], { recursive: true, force: true });
+    mkdirSync(outputs[name], { recursive: true });
+    const [command, args] = commands[name](outputs[name]);
+    const started = process.hrtime.bigint();
+    const result = spawnSync(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    if (result.status !== 0) throw new Error(`${name} failed: ${result.stderr}`);
+    return ms;
+  };
+
+  // One unmeasured run each warms the page cache and checks that both made the same package.
+  run('dpkg-deb');
+  run('ours');
+  const identical = readFileSync(path.join(outputs['dpkg-deb'], 'bench.deb')).equals(readFileSync(path.join(outputs.ours, 'bench-hermit_1.0-1_all.deb')));
+  const samples = { 'dpkg-deb': [], ours: [] };
+  for (let round = 0; round < rounds; round++) {
+    // Alternate who goes first, so that neither always runs on a machine the other just warmed.
+    const order = round % 2 === 0 ? ['dpkg-deb', 'ours'] : ['ours', 'dpkg-deb'];
+    for (const name of order) samples[name].push(run(name));
+  }
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  };
+  const medians = { 'dpkg-deb': median(samples['dpkg-deb']), ours: median(samples.ours) };
+  const ratio = medians.ours / medians['dpkg-deb'];
+  const treeBytes = copies * readFileSync(LIBC_A).length;
+  const dpkgVersion = execFileSync('dpkg-deb', ['--version']).toString().split('\n')[0];
+  const xzVersion = execFileSync('xz', ['--version']).toString().split('\n')[0];
+
+  console.log(`tree: ${copies} copies of ${LIBC_A} (${(treeBytes / 2 ** 20).toFixed(1)} MiB) + 3 small files; ${os.availableParallelism()} cores`);
+  console.log(`settings: xz preset 6, CRC64, multi-threaded encoder on ${os.availableParallelism()} threads (24 MiB blocks), root:root, SOURCE_DATE_EPOCH`);
+  console.log(`${dpkgVersion}; ours: hermit-toolchain package --tree with ${xzVersion}`);
+  console.log(`packages byte-identical: ${identical ? 'yes' : 'NO'}`);
+  console.log(`dpkg-deb: median ${medians['dpkg-deb'].toFixed(0)} ms over ${rounds} rounds (${samples['dpkg-deb'].map((v) => v.toFixed(0)).join(', ')})`);
+  console.log(`ours:     median ${medians.ours.toFixed(0)} ms over ${rounds} rounds (${samples.ours.map((v) => v.toFixed(0)).join(', ')})`);
+  console.log(`ratio ours/dpkg-deb: ${ratio.toFixed(3)}`);
+  if (jsonFile) {
+    writeFileSync(
+      jsonFile,
+      `${JSON.stringify({ benchmark: 'deb', unit: 'ms', rounds, copies, treeBytes, cores: os.availableParallelism(), identical, samples, medians, ratio, dpkgVersion, xzVersion }, null, 2)}\n`,
+    );
+  }
+  if (!identical) process.exitCode = 1;
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

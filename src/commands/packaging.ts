@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import { COMPRESSIONS, type Compression } from '../package/compress.js';
+import { PackageError } from '../package/errors.js';
+import { RepoError, writeRepository } from '../package/repo.js';
+import type { Toolchain } from '../recipes/load.js';
+import type { Profile } from '../recipes/profile.js';
+import type { GlobalOptions } from './context.js';
+
+/**
+ * Where packaging options live: the compression is a profile key (`compression`, part of the
+ * package task key, so changing it repacks) that `--compress` overrides for one run; the output
+ * folder and the signing key are places and identities, not inputs of a package's bytes, so they
+ * are command-line options only (`--out`, default `<work>/out`; `--sign KEYID`).
+ */
+export interface PackagingOptions {
+  readonly out?: string | undefined;
+  readonly compress?: string | undefined;
+  readonly sign?: string | undefined;
+}
+
+export function parseCompression(value: string): Compression {
+  const found = COMPRESSIONS.find((c) => c === value);
+  if (!found) throw new UserError(`--compress must be one of ${COMPRESSIONS.join(', ')}, not "${value}"`);
+  return found;
+}
+
+/** The toolchain with `--compress` applied to its profile. */
+export function withPackaging(toolchain: Toolchain, options: PackagingOptions): Toolchain {
+  if (options.compress === undefined) return toolchain;
+  return { ...toolchain, profile: { ...toolchain.profile, compression: parseCompression(options.compress) } };
+}
+
+export function outDirOf(options: PackagingOptions & GlobalOptions): string {
+  return path.resolve(options.out ?? path.join(options.work ?? 'build', 'out'));
+}
+
+/** Rewrites the apt index of the output folder (after package tasks ran, or tried to). */
+export async function refreshIndex(outDir: string, profile: Profile, sign: string | undefined): Promise<void> {
+  try {
+    const packages = await writeRepository(outDir, { epoch: profile.sourceDateEpoch, sign: sign === undefined ? undefined : { keyId: sign } });
+    process.stdout.write(`index: ${packages.length} packages in ${outDir}${sign ? ` (signed with ${sign})` : ''}\n`);
+  } catch (error) {
+    if (error instanceof RepoError || error instanceof PackageError) throw new UserError(error.message, { cause: error });
+    throw error;
+  }
+}
+

@@ -1,0 +1,171 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import os from 'node:os';
+import type { Writable } from 'node:stream';
+import { createGzip, gunzipSync, constants as zlib } from 'node:zlib';
+
+/** How the members of a .deb are compressed (`--compress`, profile key `compression`). */
+export const COMPRESSIONS = ['xz', 'gz', 'zst', 'none'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+
+/** The member name suffix: data.tar.xz, data.tar.gz, data.tar.zst, data.tar. */
+export function memberSuffix(compression: Compression): string {
+  return compression === 'none' ? '' : `.${compression}`;
+}
+
+export class CompressError extends Error {
+  override name = 'CompressError';
+}
+
+/** xz's block size for preset 6 (three times its 8 MiB dictionary), stated so that it cannot drift. */
+const XZ_BLOCK_SIZE = 3 * 8 * 1024 * 1024;
+
+/**
+ * The argv of the external compressors. They match what dpkg-deb 1.21 does in-process through
+ * liblzma and libzstd, and the outputs are byte-identical to its members (the tests check):
+ *  - xz: preset 6, CRC64, and the multi-threaded encoder. That encoder cuts the input into
+ *    fixed 24 MiB blocks whatever the thread count, so its output is the same with 2 threads or
+ *    32; only the single-threaded encoder (-T1) differs, hence `+1` on a one-core machine.
+ *    --no-adjust: fail rather than silently fall back to the single-threaded encoder.
+ *  - zstd: level 3, worker count as for xz (zstd's output does not depend on it). dpkg-deb
+ *    hands libzstd a small member (control.tar) in one piece, which records its size in the
+ *    frame header; a streamed member (data.tar) has no size there. `size` does the same here.
+ */
+export function compressorArgv(compression: 'xz' | 'zst', threads: number, size?: number): string[] {
+  const count = Math.max(1, Math.floor(threads));
+  if (compression === 'xz') {
+    return ['xz', '--compress', '--stdout', '-6', '--check=crc64', `--block-size=${XZ_BLOCK_SIZE}`, `--threads=${count > 1 ? count : '+1'}`, '--no-adjust'];
+  }
+  return ['zstd', '--compress', '--stdout', '-3', `-T${count}`, '--quiet', '--no-progress', ...(size === undefined ? [] : [`--stream-size=${size}`])];
+}
+
+/** A compressor fed in chunks; `end` resolves to everything it produced. */
+export interface Compressor {
+  write(chunk: Uint8Array): Promise<void>;
+  end(): Promise<Buffer>;
+  /** Stops the compressor after a failure elsewhere. */
+  abort(): void;
+}
+
+async function writeTo(stream: Writable, chunk: Uint8Array, failed: () => Error | undefined): Promise<void> {
+  const error = failed();
+  if (error) throw error;
+  if (!stream.write(chunk)) {
+    await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+    const late = failed();
+    if (late) throw late;
+  }
+}
+
+function identity(): Compressor {
+  const chunks: Buffer[] = [];
+  return {
+    write: async (chunk) => {
+      chunks.push(Buffer.from(chunk));
+    },
+    end: async () => Buffer.concat(chunks),
+    abort: () => {},
+  };
+}
+
+/** gzip through node's zlib at level 9: no name and mtime 0 in the header, so deterministic. */
+function gzip(): Compressor {
+  const stream = createGzip({ level: 9, memLevel: 8, strategy: zlib.Z_DEFAULT_STRATEGY });
+  const chunks: Buffer[] = [];
+  let error: Error | undefined;
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('error', (e: Error) => (error = e));
+  const ended = once(stream, 'end');
+  return {
+    write: (chunk) => writeTo(stream, chunk, () => error),
+    end: async () => {
+      stream.end();
+      await ended;
+      if (error) throw error;
+      return Buffer.concat(chunks);
+    },
+    abort: () => stream.destroy(),
+  };
+}
+
+function external(argv: readonly string[]): Compressor {
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const chunks: Buffer[] = [];
+  const errors: Buffer[] = [];
+  let failure: Error | undefined;
+  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => errors.push(chunk));
+  // A compressor that dies makes writes fail with EPIPE: report why it died instead.
+  child.stdin.on('error', () => {});
+  const exited = new Promise<void>((resolve) => {
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      failure = new CompressError(error.code === 'ENOENT' ? `${argv[0]} is not installed (needed to compress with it)` : `${argv[0]}: ${error.message}`);
+      resolve();
+    });
+    child.on('close', (code, signal) => {
+      if (code !== 0 && !failure) {
+        const message = Buffer.concat(errors).toString('utf8').trim();
+        failure = new CompressError(`${argv.join(' ')} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${message ? `: ${message}` : ''}`);
+      }
+      resolve();
+    });
+  });
+  return {
+    write: (chunk) => writeTo(child.stdin, chunk, () => failure),
+    end: async () => {
+      child.stdin.end();
+      await exited;
+      if (failure) throw failure;
+      return Buffer.concat(chunks);
+    },
+    abort: () => {
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+export interface CompressorOptions {
+  /** Threads for xz and zstd; defaults to the cores of this machine (like dpkg-deb). */
+  readonly threads?: number;
+  /** The input's total size, when it is known up front. */
+  readonly size?: number;
+}
+
+export function startCompressor(compression: Compression, options: CompressorOptions = {}): Compressor {
+  const threads = options.threads ?? os.availableParallelism();
+  switch (compression) {
+    case 'none':
+      return identity();
+    case 'gz':
+      return gzip();
+    case 'xz':
+    case 'zst':
+      return external(compressorArgv(compression, threads, options.size));
+  }
+}
+
+/** Compresses a whole buffer (small members such as control.tar). */
+export async function compressBuffer(data: Uint8Array, compression: Compression, options: CompressorOptions = {}): Promise<Buffer> {
+  const compressor = startCompressor(compression, { ...options, size: data.length });
+  try {
+    await compressor.write(data);
+  } catch (error) {
+    compressor.abort();
+    throw error;
+  }
+  return compressor.end();
+}
+
+/** Decompresses a whole member (reading packages back). */
+export async function decompressBuffer(data: Uint8Array, compression: Compression): Promise<Buffer> {
+  if (compression === 'none') return Buffer.from(data);
+  if (compression === 'gz') return gunzipSync(data);
+  const decompressor = external(compression === 'xz' ? ['xz', '--decompress', '--stdout'] : ['zstd', '--decompress', '--stdout', '--quiet']);
+  try {
+    await decompressor.write(data);
+  } catch (error) {
+    decompressor.abort();
+    throw error;
+  }
+  return decompressor.end();
+}

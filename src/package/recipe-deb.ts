@@ -1,0 +1,237 @@
+import { createHash } from 'node:crypto';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { hasDebugOrSymbols, readDynamic, readElfIdentity, type ElfIdentity } from '../formats/elf-dynamic.js';
+import type { Profile } from '../recipes/profile.js';
+import type { Recipe } from '../recipes/schema.js';
+import { isArchive } from '../formats/ar.js';
+import { ARCH_MACHINES, insidePrefix, isHostBinary, isSharedLibraryName, targetDirs, type Placement } from './classify.js';
+import { formatDescription, formatStanza, pinOwnDepends, wrap, type OwnVersions, type Stanza } from './control.js';
+import { assembleDeb, writeControlMember, writeDataMember, writeFileAtomic } from './deb.js';
+import { changelogText, copyrightFile, gzipDeterministic, lintianOverrides, type DocInputs } from './docs.js';
+import type { HostPackages } from './shlibs.js';
+import { PackageError } from './errors.js';
+import { stripHostBinary } from './strip.js';
+import { walkTree, withParents, type TreeEntry } from './tree.js';
+import { VersionError, debFileName, parseVersion } from './version.js';
+
+/** The full Debian version of a recipe's package: upstream version and the profile's revision. */
+export function packageVersion(recipe: Pick<Recipe, 'name' | 'version'>, profile: Pick<Profile, 'revision'>): string {
+  const version = `${recipe.version}-${profile.revision}`;
+  try {
+    parseVersion(version);
+  } catch (error) {
+    if (error instanceof VersionError) throw new PackageError(`recipe ${recipe.name}: ${error.message}`);
+    throw error;
+  }
+  return version;
+}
+
+/** Every package this toolchain builds, with its full version (to pin Depends between them). */
+export function ownVersions(recipes: Iterable<Recipe>, profile: Pick<Profile, 'revision'>): Map<string, string> {
+  const versions = new Map<string, string>();
+  for (const recipe of recipes) if (recipe.package) versions.set(recipe.package.name, packageVersion(recipe, profile));
+  return versions;
+}
+
+export interface RecipePackageOptions {
+  readonly recipe: Recipe;
+  readonly profile: Profile;
+  readonly own: OwnVersions;
+  /** The recipe's install image (`<work>/image/<recipe>`); a meta recipe has none. */
+  readonly imageDir: string;
+  readonly outDir: string;
+  readonly host: HostPackages;
+  readonly threads?: number;
+  readonly log?: (line: string) => Promise<void>;
+}
+
+export interface BuiltPackage {
+  readonly file: string;
+  readonly name: string;
+  readonly version: string;
+  readonly architecture: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readHead(file: string, length: number): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The generated long description, when the recipe gives none. */
+function generatedDescription(recipe: Recipe, profile: Profile, empty: boolean): string {
+  if (empty) {
+    // lintian recognises a metapackage (empty on purpose) by that word in its description.
+    return wrap(
+      `This metapackage of the HermitCore cross toolchain for ${profile.target} installs the packages it depends on (${recipe.name} ${recipe.version}).`,
+      72,
+    ).join('\n');
+  }
+  return wrap(
+    `This package is part of the HermitCore cross toolchain for ${profile.target} and installs under ${profile.prefix}. ` +
+      `It holds ${recipe.name} ${recipe.version}, built from the upstream sources by hermit-toolchain.`,
+    72,
+  ).join('\n');
+}
+
+const md5 = (data: Uint8Array): string => createHash('md5').update(data).digest('hex');
+
+/**
+ * Builds the .deb of one recipe from its install image, into `outDir`, replacing older builds
+ * of the same package there. Refuses an image with anything outside the profile prefix.
+ */
+export async function buildRecipePackage(options: RecipePackageOptions): Promise<BuiltPackage> {
+  const { recipe, profile, host } = options;
+  const spec = recipe.package;
+  if (!spec) throw new PackageError(`recipe ${recipe.name} has no package section`);
+  const log = options.log ?? (async () => {});
+  const version = packageVersion(recipe, profile);
+  const epoch = profile.sourceDateEpoch;
+  const where: Placement = { prefix: profile.prefix.replace(/^\/+/, ''), target: profile.target };
+
+  // Shared libraries are not programs: 0644 whatever the linker made them (as dh_fixperms does).
+  const image = ((await exists(options.imageDir)) ? await walkTree(options.imageDir) : []).map((entry) =>
+    entry.type === 'file' && isSharedLibraryName(entry.path) ? { ...entry, mode: entry.mode & ~0o111 } : entry,
+  );
+  const outside = image.filter((entry) => !insidePrefix(entry.path, where.prefix)).map((entry) => `/${entry.path}`);
+  if (outside.length > 0) {
+    throw new PackageError(`the image of ${recipe.name} has ${outside.length} path(s) outside the prefix ${profile.prefix}; install steps must put everything under the prefix`, outside.slice(0, 10));
+  }
+
+  // Which files are host binaries decides the architecture and the overrides, which are part
+  // of the data member itself: so look at every file's ELF header before writing anything.
+  const hostMachine = ARCH_MACHINES[await host.architecture()];
+  const hostBinaries = new Map<string, ElfIdentity>();
+  const targetCodeDirs = new Set<string>();
+  for (const entry of image) {
+    if (entry.type !== 'file' || typeof entry.source !== 'string') continue;
+    const head = await readHead(entry.source, 64);
+    const identity = head.length >= 52 ? readElfIdentity(head) : undefined;
+    if (identity && hostMachine !== undefined && isHostBinary(entry.path, identity, where, hostMachine)) {
+      hostBinaries.set(entry.path, identity);
+    } else if (identity || isArchive(head)) {
+      // Objects and archives of objects: what lintian calls a binary or object.
+      for (const dir of targetDirs(where)) if (entry.path.startsWith(dir)) targetCodeDirs.add(dir);
+    }
+  }
+  const architecture = hostBinaries.size > 0 ? await host.architecture() : 'all';
+
+  const docInputs: DocInputs = {
+    packageName: spec.name,
+    version,
+    recipeName: recipe.name,
+    upstreamVersion: recipe.version,
+    license: recipe.license,
+    homepage: recipe.homepage,
+    maintainer: profile.maintainer,
+    target: profile.target,
+    epoch,
+  };
+  const overrides = lintianOverrides({
+    packageName: spec.name,
+    prefix: where.prefix,
+    usesPrefix: image.some((entry) => entry.path !== ''),
+    targetDirsWithCode: architecture === 'all' ? [...targetCodeDirs].sort() : [],
+  });
+  const generated: Array<[string, Uint8Array]> = [
+    [`usr/share/doc/${spec.name}/copyright`, Buffer.from(copyrightFile(docInputs))],
+    [`usr/share/doc/${spec.name}/changelog.Debian.gz`, gzipDeterministic(changelogText(docInputs))],
+    ...(overrides ? [[`usr/share/lintian/overrides/${spec.name}`, Buffer.from(overrides)] as [string, Uint8Array]] : []),
+  ];
+  const entries: TreeEntry[] = [
+    ...image,
+    ...generated.map(([file, data]): TreeEntry => ({ path: file, type: 'file', mode: 0o644, mtime: epoch, size: data.length, source: data })),
+  ];
+  if (image.length === 0) entries.push({ path: '', type: 'directory', mode: 0o755, mtime: epoch, size: 0 });
+
+  const sums = new Map<string, string>();
+  const needed: Array<{ soname: string; by: string; identity: ElfIdentity }> = [];
+  let stripped = 0;
+  const data = await writeDataMember(withParents(entries, epoch), { compression: profile.compression, epoch, ...(options.threads ? { threads: options.threads } : {}) }, async (entry, name, contents) => {
+    let stored = contents;
+    const identity = hostBinaries.get(entry.path);
+    if (identity) {
+      if (hasDebugOrSymbols(contents)) {
+        stored = await stripHostBinary(contents, entry.path);
+        stripped += 1;
+      }
+      for (const soname of readDynamic(stored)?.needed ?? []) needed.push({ soname, by: entry.path, identity });
+    }
+    sums.set(name, md5(stored));
+    return stored;
+  });
+
+  // Libraries the package ships itself need no dependency (dpkg-shlibdeps skips them too).
+  const shipped = new Set(entries.map((entry) => path.posix.basename(entry.path)));
+  const hostDepends = new Map<string, string>();
+  const missing: string[] = [];
+  for (const { soname, by, identity } of needed) {
+    if (shipped.has(soname)) continue;
+    const dependency = await host.dependencyFor(soname, identity);
+    if (!dependency) missing.push(`${soname} (needed by /${by})`);
+    else hostDepends.set(dependency.name, dependency.version);
+  }
+  if (missing.length > 0) throw new PackageError(`no installed package provides the shared libraries that ${spec.name} needs`, [...new Set(missing)]);
+
+  const depends = [
+    ...pinOwnDepends(spec.depends, options.own),
+    ...[...hostDepends].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, v]) => `${name} (>= ${v})`),
+  ];
+  const stanza: Stanza = [
+    ['Package', spec.name],
+    ['Version', version],
+    ['Architecture', architecture],
+    ['Maintainer', profile.maintainer],
+    ['Installed-Size', String(data.installedSizeKiB)],
+    ...(depends.length > 0 ? [['Depends', [...new Set(depends)].join(', ')] as const] : []),
+    ['Section', spec.section],
+    ['Priority', spec.priority],
+    ...(recipe.homepage ? [['Homepage', recipe.homepage] as const] : []),
+    ['Description', formatDescription(recipe.summary, spec.description ?? generatedDescription(recipe, profile, image.length === 0))],
+  ];
+  const md5sums = data.files
+    .map((file) => [file.path.slice(2), sums.get(file.linkOf ?? file.path)!] as const)
+    .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    .map(([file, sum]) => `${sum}  ${file}\n`)
+    .join('');
+  const packOptions = { compression: profile.compression, epoch, ...(options.threads ? { threads: options.threads } : {}) };
+  const control = await writeControlMember(
+    [
+      { name: 'control', data: Buffer.from(formatStanza(stanza)) },
+      { name: 'md5sums', data: Buffer.from(md5sums) },
+    ],
+    packOptions,
+  );
+  const deb = assembleDeb(control, data.bytes, packOptions);
+
+  await mkdir(options.outDir, { recursive: true });
+  const fileName = debFileName(spec.name, version, architecture);
+  const file = path.join(options.outDir, fileName);
+  await writeFileAtomic(file, deb);
+  for (const other of await readdir(options.outDir)) {
+    if (other !== fileName && other.startsWith(`${spec.name}_`) && other.endsWith('.deb')) {
+      await rm(path.join(options.outDir, other), { force: true });
+      await log(`removed the older build ${other}`);
+    }
+  }
+  await log(
+    `wrote ${file}: ${data.files.length} files, Architecture ${architecture}, Installed-Size ${data.installedSizeKiB} KiB, ` +
+      `${stripped} host binaries stripped, Depends: ${depends.join(', ') || '(none)'}`,
+  );
+  return { file, name: spec.name, version, architecture, size: deb.length, sha256: createHash('sha256').update(deb).digest('hex') };
+}

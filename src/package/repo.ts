@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { field, formatStanza, type Stanza } from './control.js';
+import { writeFileAtomic } from './deb.js';
+import { gzipDeterministic } from './docs.js';
+import { readDebControl } from './read-deb.js';
+import { compareVersions } from './version.js';
+
+/**
+ * A flat apt repository (`deb [trusted=yes] file:/DIR ./`) over the .deb files of a folder:
+ * Packages, Packages.gz and Release, optionally signed (InRelease, Release.gpg). Everything
+ * in the unsigned index derives from the packages and the epoch, so it is reproducible.
+ */
+
+export class RepoError extends Error {
+  override name = 'RepoError';
+}
+
+export interface IndexedPackage {
+  readonly file: string;
+  readonly control: Stanza;
+  readonly size: number;
+  readonly md5: string;
+  readonly sha256: string;
+}
+
+const hash = (algorithm: string, data: Uint8Array): string => createHash(algorithm).update(data).digest('hex');
+
+/** Release-style date from SOURCE_DATE_EPOCH, as apt-ftparchive writes it. */
+export function releaseDate(epoch: number): string {
+  return new Date(epoch * 1000).toUTCString().replace(/GMT$/, 'UTC');
+}
+
+/** Packages: one stanza per package, by name, then version, then architecture. */
+export function packagesFile(packages: readonly IndexedPackage[]): string {
+  const sorted = [...packages].sort((a, b) => {
+    const [nameA, nameB] = [field(a.control, 'Package')!, field(b.control, 'Package')!];
+    if (nameA !== nameB) return nameA < nameB ? -1 : 1;
+    const byVersion = compareVersions(field(a.control, 'Version')!, field(b.control, 'Version')!);
+    if (byVersion !== 0) return byVersion;
+    const [archA, archB] = [field(a.control, 'Architecture')!, field(b.control, 'Architecture')!];
+    return archA < archB ? -1 : archA > archB ? 1 : 0;
+  });
+  return sorted
+    .map((p) => {
+      const description = p.control.filter(([name]) => name === 'Description');
+      const stanza: Stanza = [
+        ...p.control.filter(([name]) => name !== 'Description'),
+        ['Filename', `./${p.file}`],
+        ['Size', String(p.size)],
+        ['MD5sum', p.md5],
+        ['SHA256', p.sha256],
+        ...description,
+      ];
+      return formatStanza(stanza);
+    })
+    .join('\n');
+}
+
+/** Release: what the index files are, with their sizes and checksums. */
+export function releaseFile(files: ReadonlyArray<readonly [name: string, data: Uint8Array]>, architectures: readonly string[], epoch: number): string {
+  const lines = [
+    'Origin: hermit-toolchain',
+    'Label: hermit-toolchain',
+    `Architectures: ${architectures.join(' ')}`,
+    `Date: ${releaseDate(epoch)}`,
+    'Description: HermitCore cross toolchain packages built by hermit-toolchain',
+  ];
+  for (const [title, algorithm] of [
+    ['MD5Sum', 'md5'],
+    ['SHA256', 'sha256'],
+  ] as const) {
+    lines.push(`${title}:`);
+    for (const [name, data] of files) lines.push(` ${hash(algorithm, data)} ${String(data.length).padStart(16)} ${name}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Reads every .deb of the folder, in name order. */
+export async function scanPackages(dir: string): Promise<IndexedPackage[]> {
+  const names = (await readdir(dir)).filter((name) => name.endsWith('.deb')).sort();
+  const packages: IndexedPackage[] = [];
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const bytes = await readFile(path.join(dir, name));
+    const control = await readDebControl(bytes, path.join(dir, name));
+    for (const required of ['Package', 'Version', 'Architecture']) {
+      if (!field(control, required)) throw new RepoError(`${path.join(dir, name)}: the control file has no ${required} field`);
+    }
+    const identity = ['Package', 'Version', 'Architecture'].map((f) => field(control, f)).join(' ');
+    const clash = seen.get(identity);
+    if (clash) throw new RepoError(`${name} and ${clash} hold the same package (${identity}); remove one`);
+    seen.set(identity, name);
+    packages.push({ file: name, control, size: bytes.length, md5: hash('md5', bytes), sha256: hash('sha256', bytes) });
+  }
+  return packages;
+}
+
+export interface SignOptions {
+  /** A key id, fingerprint or user id gpg can sign with. */
+  readonly keyId: string;
+  /** Environment of gpg (e.g. GNUPGHOME); the process's own by default. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface RepoOptions {
+  readonly epoch: number;
+  readonly sign?: SignOptions | undefined;
+}
+
+async function gpg(args: readonly string[], sign: SignOptions): Promise<void> {
+  const result = await execa('gpg', ['--batch', '--yes', '--local-user', sign.keyId, '--digest-algo', 'SHA256', ...args], {
+    reject: false,
+    ...(sign.env ? { env: sign.env, extendEnv: false } : {}),
+  });
+  if (result.exitCode !== 0) {
+    const why = result.exitCode === undefined ? 'gpg is not installed' : result.stderr.trim().split('\n').slice(-3).join('; ');
+    throw new RepoError(`signing the Release file with ${sign.keyId} failed: ${why}`);
+  }
+}
+
+/**
+ * Writes the index of the .deb files in `dir`. An old signature is removed when the index is
+ * not signed again: it would no longer match the new Release and apt would refuse it.
+ */
+export async function writeRepository(dir: string, options: RepoOptions): Promise<IndexedPackage[]> {
+  await mkdir(dir, { recursive: true });
+  const packages = await scanPackages(dir);
+  const packagesText = Buffer.from(packagesFile(packages));
+  const packagesGz = gzipDeterministic(packagesText);
+  const architectures = [...new Set(packages.map((p) => field(p.control, 'Architecture')!))].sort();
+  const release = releaseFile(
+    [
+      ['Packages', packagesText],
+      ['Packages.gz', packagesGz],
+    ],
+    architectures,
+    options.epoch,
+  );
+  await writeFileAtomic(path.join(dir, 'Packages'), packagesText);
+  await writeFileAtomic(path.join(dir, 'Packages.gz'), packagesGz);
+  await writeFileAtomic(path.join(dir, 'Release'), Buffer.from(release));
+  const inRelease = path.join(dir, 'InRelease');
+  const detached = path.join(dir, 'Release.gpg');
+  await rm(inRelease, { force: true });
+  await rm(detached, { force: true });
+  if (options.sign) {
+    const releasePath = path.join(dir, 'Release');
+    await gpg(['--clearsign', '--output', inRelease, releasePath], options.sign);
+    await gpg(['--armor', '--detach-sign', '--output', detached, releasePath], options.sign);
+  }
+  return packages;
+}

@@ -1,0 +1,128 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, linkSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compressBuffer } from '../../src/package/compress.js';
+import { PackageError } from '../../src/package/errors.js';
+import { packTree } from '../../src/package/tree-deb.js';
+import { tempDir } from '../support/tmp.js';
+
+const EPOCH = 1672531200;
+
+function write(file: string, data: string | Buffer, mode = 0o644): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, data);
+  chmodSync(file, mode);
+}
+
+/** Deterministic bytes that compress a little: enough to make data.tar larger than one pipe read. */
+function noise(size: number): Buffer {
+  const bytes = Buffer.alloc(size);
+  let state = 12345;
+  for (let i = 0; i < size; i++) {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    bytes[i] = (state >> 16) % 64;
+  }
+  return bytes;
+}
+
+/** A tree with what trips a tar writer: sort order, hard links, symlinks, long names, old mtimes. */
+async function makeTree(big: boolean): Promise<string> {
+  const tree = path.join(await tempDir(), 'tree');
+  write(path.join(tree, 'DEBIAN/control'), 'Package: tree-test\nVersion: 1:1.0-2\nArchitecture: all\nMaintainer: A Tester <tester@example.org>\nDescription: test tree\n long text\n');
+  write(path.join(tree, 'DEBIAN/postinst'), '#!/bin/sh\nexit 0\n', 0o755);
+  write(path.join(tree, 'opt/t/a/file'), 'in a\n');
+  mkdirSync(path.join(tree, 'opt/t/a-b'));
+  write(path.join(tree, 'opt/t/a.c'), 'int x;\n');
+  write(path.join(tree, 'opt/t/bin/tool'), '#!/bin/sh\necho tool\n', 0o755);
+  linkSync(path.join(tree, 'opt/t/bin/tool'), path.join(tree, 'opt/t/bin/tool-again'));
+  symlinkSync('../a/file', path.join(tree, 'opt/t/bin/zz-link'));
+  symlinkSync(`../${'y'.repeat(120)}`, path.join(tree, 'opt/t/a/long-target'));
+  const deep = path.join(tree, 'opt/t', 'd'.repeat(80), 'e'.repeat(40));
+  write(path.join(deep, 'file-with-a-long-path'), 'deep\n');
+  write(path.join(tree, 'opt/t/old'), 'older than the epoch\n');
+  utimesSync(path.join(tree, 'opt/t/old'), 1500000000, 1500000000);
+  if (big) write(path.join(tree, 'opt/t/big.bin'), noise(1 << 20));
+  for (const dir of ['opt', 'opt/t', 'opt/t/a', 'opt/t/a-b', 'opt/t/bin']) chmodSync(path.join(tree, dir), 0o755);
+  chmodSync(tree, 0o755);
+  return tree;
+}
+
+function dpkgDeb(tree: string, out: string, compression: string): Buffer {
+  execFileSync('dpkg-deb', ['--root-owner-group', `-Z${compression}`, '-b', tree, out], { env: { ...process.env, SOURCE_DATE_EPOCH: String(EPOCH) }, stdio: 'ignore' });
+  return readFileSync(out);
+}
+
+describe('packing a ready tree', () => {
+  it('gives the same bytes as dpkg-deb --root-owner-group -b, uncompressed and with xz', async () => {
+    const tree = await makeTree(false);
+    const out = await tempDir();
+    for (const [ours, theirs] of [
+      ['none', 'none'],
+      ['xz', 'xz'],
+    ] as const) {
+      const packed = await packTree(tree, path.join(out, ours), { compression: ours, epoch: EPOCH });
+      expect(path.basename(packed.file)).toBe('tree-test_1.0-2_all.deb');
+      const reference = dpkgDeb(tree, path.join(out, `reference-${ours}.deb`), theirs);
+      expect(readFileSync(packed.file).equals(reference), `${ours} differs from dpkg-deb -Z${theirs}`).toBe(true);
+    }
+  });
+
+  it('gives the same bytes as dpkg-deb with zstd, for a data member streamed in pieces', async () => {
+    const tree = await makeTree(true);
+    const out = await tempDir();
+    const packed = await packTree(tree, out, { compression: 'zst', epoch: EPOCH });
+    expect(readFileSync(packed.file).equals(dpkgDeb(tree, path.join(out, 'reference.deb'), 'zstd'))).toBe(true);
+  });
+
+  it('writes gzip members that dpkg-deb reads, with the same contents as the uncompressed package', async () => {
+    const tree = await makeTree(false);
+    const out = await tempDir();
+    const gz = await packTree(tree, path.join(out, 'gz'), { compression: 'gz', epoch: EPOCH });
+    const none = await packTree(tree, path.join(out, 'none'), { compression: 'none', epoch: EPOCH });
+    expect(execFileSync('ar', ['t', gz.file]).toString()).toBe('debian-binary\ncontrol.tar.gz\ndata.tar.gz\n');
+    expect(execFileSync('dpkg-deb', ['--fsys-tarfile', gz.file]).equals(execFileSync('dpkg-deb', ['--fsys-tarfile', none.file]))).toBe(true);
+    expect(execFileSync('dpkg-deb', ['--field', gz.file, 'Version']).toString()).toBe('1:1.0-2\n');
+  });
+
+  it('normalises modes, clamps mtimes, and lists what dpkg-deb --contents shows', async () => {
+    const tree = await makeTree(false);
+    chmodSync(path.join(tree, 'opt/t/a.c'), 0o600);
+    chmodSync(path.join(tree, 'opt/t/bin/tool'), 0o700);
+    chmodSync(path.join(tree, 'opt/t/a'), 0o700);
+    const packed = await packTree(tree, await tempDir(), { compression: 'xz', epoch: EPOCH });
+    const contents = execFileSync('dpkg-deb', ['--contents', packed.file]).toString().trim().split('\n');
+    const line = (name: string): string => contents.find((l) => l.endsWith(` ${name}`) || l.includes(` ${name} `)) ?? `(no ${name})`;
+    expect(line('./opt/t/a.c')).toMatch(/^-rw-r--r-- root\/root +7 2023-01-01 00:00 /);
+    expect(line('./opt/t/bin/tool')).toMatch(/^-rwxr-xr-x root\/root/);
+    expect(line('./opt/t/a/')).toMatch(/^drwxr-xr-x root\/root/);
+    expect(line('./opt/t/old')).toMatch(/ 2017-07-14 02:40 /);
+    expect(line('./opt/t/bin/tool-again')).toMatch(/^hrwxr-xr-x .* link to \.\/opt\/t\/bin\/tool$/);
+    // Symlinks come last, after every other entry.
+    expect(contents.slice(-2).every((l) => l.startsWith('l'))).toBe(true);
+    expect(contents.filter((l) => l.startsWith('l'))).toHaveLength(2);
+    const info = execFileSync('dpkg-deb', ['--info', packed.file]).toString();
+    expect(info).toMatch(/\d+ bytes, +2 lines +\* +postinst +#!\/bin\/sh/);
+    expect(info).toContain(' Package: tree-test');
+  });
+
+  it('refuses a tree without a usable control file', async () => {
+    const tree = await makeTree(false);
+    writeFileSync(path.join(tree, 'DEBIAN/control'), 'Package: tree-test\nVersion: one\nArchitecture: all\n');
+    await expect(packTree(tree, await tempDir(), { compression: 'none', epoch: EPOCH })).rejects.toThrow(/upstream part must start with a digit/);
+    writeFileSync(path.join(tree, 'DEBIAN/control'), 'Package: tree-test\nVersion: 1\n');
+    await expect(packTree(tree, await tempDir(), { compression: 'none', epoch: EPOCH })).rejects.toThrow(/Architecture field is missing/);
+    await expect(packTree(path.join(tree, 'opt'), await tempDir(), { compression: 'none', epoch: EPOCH })).rejects.toThrow(PackageError);
+  });
+});
+
+describe('compressors', () => {
+  it('give the same xz and zstd bytes whatever the thread count', async () => {
+    const data = noise(3 << 20);
+    for (const compression of ['xz', 'zst'] as const) {
+      const one = await compressBuffer(data, compression, { threads: 1 });
+      const four = await compressBuffer(data, compression, { threads: 4 });
+      expect(one.equals(four)).toBe(true);
+    }
+  });
+});
