@@ -129,6 +129,30 @@ SOURCE_DATE_EPOCH (environment, for --tree) or the profile's source-date-epoch c
     });
 
   cli
+    .command('bootstrap')
+    .description('install a working toolchain on this machine from an apt repository, or build one first')
+    .argument('[packages...]', 'packages to install (default: hermit-toolchain if the repository has it, else all)')
+    .option('--from <dir|url>', 'apt repository to install from: a folder (e.g. another machine\'s <work>/out) or a URL (default: build here)')
+    .option('--root <dir>', 'install under this folder (dpkg --root, files under it) instead of this machine')
+    .option('--dry-run', 'print every action without doing it')
+    .option('--binfmt', 'also register the HermitCore loader with binfmt_misc')
+    .option('--binfmt-dir <dir>', 'the binfmt_misc mount to use (default: /proc/sys/fs/binfmt_misc, under --root when given)')
+    .addOption(outOption())
+    .addHelpText(
+      'after',
+      `
+Writes /etc/apt/sources.list.d/hermit-toolchain.list ("deb [trusted=yes] <repository> ./"), runs
+apt-get update for that list alone and apt-get install, writes /etc/profile.d/hermit-toolchain.sh
+(<prefix>/bin on PATH), then verifies: packages installed and intact, PATH, and a hello world built
+with <prefix>/bin/<target>-gcc (skipped when the packages have no compiler). Needs root unless
+--dry-run or --root.`,
+    )
+    .action(async (packages, options, command) => {
+      const { bootstrapCommand } = await import('./commands/bootstrap.js');
+      process.exitCode = await bootstrapCommand(packages, { ...command.optsWithGlobals(), ...options });
+    });
+
+  cli
     .command('binfmt')
     .description('register the HermitCore loader with binfmt_misc, so HermitCore executables start like Linux ones')
     .addArgument(new Argument('<action>', 'what to do').choices(BINFMT_ACTIONS))

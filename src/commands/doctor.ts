@@ -9,13 +9,16 @@ export interface DoctorOptions extends GlobalOptions {
   readonly fix?: boolean | undefined;
 }
 
+/** The command that compresses package members, by the profile's compression (gz is native). */
+const PACKAGE_COMPRESSORS: Readonly<Record<string, string | undefined>> = { xz: 'xz', zst: 'zstd', gz: undefined, none: undefined };
+
 /** Recipes that build GCC: they need the GMP, MPFR, MPC and ISL headers. */
 const isGccRecipe = (name: string): boolean => name === 'gcc' || name.startsWith('gcc-');
 
 export function doctorInput(toolchain: Toolchain, jobs: number): DoctorInput {
   const recipes = [...toolchain.recipes.values()];
   return {
-    tools: toolRequirements(recipes),
+    tools: toolRequirements(recipes, PACKAGE_COMPRESSORS[toolchain.profile.compression]),
     gccRecipes: recipes.map((r) => r.name).filter(isGccRecipe),
     recipes: recipes.map((r) => r.name),
     jobs,

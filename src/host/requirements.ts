@@ -40,7 +40,7 @@ export function impliedTools(recipe: Recipe, packageCompressor: string | undefin
 }
 
 /** Every command of every recipe (declared or implied), in name order. */
-export function toolRequirements(recipes: Iterable<Recipe>, packageCompressor: string | undefined = 'xz'): ToolRequirement[] {
+export function toolRequirements(recipes: Iterable<Recipe>, packageCompressor: string | undefined): ToolRequirement[] {
   const byCommand = new Map<string, Set<string>>();
   for (const recipe of recipes) {
     for (const command of [...recipe.tools, ...impliedTools(recipe, packageCompressor)]) {
