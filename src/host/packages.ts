@@ -10,6 +10,8 @@
  */
 export const COMMAND_PACKAGES: Readonly<Record<string, string>> = {
   make: 'make',
+  sh: 'dash',
+  bash: 'bash',
   gcc: 'gcc',
   cc: 'gcc',
   'g++': 'g++',

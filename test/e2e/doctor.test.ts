@@ -76,6 +76,12 @@ const rowOf = (stdout: string, check: string): string[] => {
 };
 
 describe('doctor', () => {
+  it('--help lists the host commands', async () => {
+    const help = await runCli(['--help']);
+    for (const command of ['doctor', 'bootstrap', 'binfmt']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    expect((await runCli(['bootstrap', '--help'])).stdout).toContain('--root <dir>');
+  });
+
   it('prints a row per check with versions, minimums and packages, and fails on what is missing or too old', async () => {
     const root = await tempDir();
     const machine = await fakeMachine(root);
