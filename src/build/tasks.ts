@@ -149,7 +149,7 @@ async function unpack(ctx: BuildContext, recipe: Recipe, log: (line: string) => 
   return artifact;
 }
 
-/** Turns byte counts into "12.3 MiB of 80.0 MiB, 4.1 MiB/s", at most a few times a second. */
+/** Turns byte counts into a bar with "12.3 MiB of 80.0 MiB, 4.1 MiB/s", at most a few times a second. */
 function progressReporter(show: (text: string) => void) {
   const started = Date.now();
   let last = 0;
@@ -159,7 +159,8 @@ function progressReporter(show: (text: string) => void) {
     last = now;
     const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
     const rate = transferred / Math.max(0.001, (now - started) / 1000);
-    show(`${mib(transferred)}${total ? ` of ${mib(total)}` : ''}, ${mib(rate)}/s`);
+    const bar = total ? `${'█'.repeat(Math.round((20 * transferred) / total)).padEnd(20, '░')} ${Math.floor((100 * transferred) / total)}% ` : '';
+    show(`${bar}${mib(transferred)}${total ? ` of ${mib(total)}` : ''}, ${mib(rate)}/s`);
   };
 }
 

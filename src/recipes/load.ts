@@ -1,11 +1,13 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, isMap, isPair, isScalar, parseDocument, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { ParseCache } from './parse-cache.js';
-import { PROFILE_FILE, profileFileSchema, toProfile, type Profile } from './profile.js';
-import { recipeSchema, type Recipe } from './schema.js';
+import type { Profile } from './profile.js';
+import type { Recipe, RecipeFile } from './schema.js';
+
+export const PROFILE_FILE = 'toolchain.yaml';
 
 export interface Toolchain {
   /** Absolute path of the toolchain directory (holds toolchain.yaml, recipes/, patches/). */
@@ -19,7 +21,8 @@ const PLACEHOLDER_HINT =
   'a value that starts with a placeholder must be quoted, e.g. "{src}/configure" (YAML reads {…} as a mapping)';
 
 /** Parses YAML and validates it, turning every problem into a ConfigError with file, key path and line. */
-export function parseYamlFile<S extends z.ZodType>(file: string, text: string, schema: S): z.infer<S> {
+export async function parseYamlFile<S extends z.ZodType>(file: string, text: string, schema: S): Promise<z.infer<S>> {
+  const { LineCounter, parseDocument } = await import('yaml');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const syntax = doc.errors[0];
@@ -39,12 +42,12 @@ export function parseYamlFile<S extends z.ZodType>(file: string, text: string, s
     keyPath = [...keyPath, issue.keys[0]!];
     message = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''}`;
   }
-  if (looksLikeUnquotedPlaceholder(doc, issue.path)) message += `; ${PLACEHOLDER_HINT}`;
+  if (await looksLikeUnquotedPlaceholder(doc, issue.path)) message += `; ${PLACEHOLDER_HINT}`;
   const found = valueAt(data, issue.path);
   if (issue.code === 'invalid_type' && issue.expected === 'string' && (typeof found === 'number' || typeof found === 'boolean')) {
     message += `; quote it ("...") — YAML reads it as a ${typeof found}`;
   }
-  const line = lineOf(doc, keyPath, lineCounter);
+  const line = await lineOf(doc, keyPath, lineCounter);
   throw new ConfigError(file, keyPath.length > 0 ? keyPath.join('.') : '(top level)', message, line);
 }
 
@@ -59,7 +62,8 @@ function firstLine(message: string): string {
 }
 
 /** Line of the deepest node of `keyPath` that exists in the document (a missing key points at its parent). */
-function lineOf(doc: Document, keyPath: readonly string[], counter: LineCounter): number | undefined {
+async function lineOf(doc: Document, keyPath: readonly string[], counter: LineCounter): Promise<number | undefined> {
+  const { isMap, isPair, isScalar } = await import('yaml');
   for (let depth = keyPath.length; depth >= 0; depth--) {
     const prefix = keyPath.slice(0, depth);
     const parent = depth === 0 ? doc.contents : doc.getIn(prefix.slice(0, -1), true);
@@ -76,7 +80,8 @@ function lineOf(doc: Document, keyPath: readonly string[], counter: LineCounter)
 }
 
 /** `- {src}/configure` parses as a mapping `{src: null}`: detect it to give the quoting hint. */
-function looksLikeUnquotedPlaceholder(doc: Document, issuePath: readonly PropertyKey[]): boolean {
+async function looksLikeUnquotedPlaceholder(doc: Document, issuePath: readonly PropertyKey[]): Promise<boolean> {
+  const { isMap, isPair, isScalar } = await import('yaml');
   const node = doc.getIn(issuePath.map((p) => (typeof p === 'number' ? p : String(p))), true);
   if (!isMap(node) || node.items.length !== 1) return false;
   const only = node.items[0];
@@ -91,25 +96,26 @@ async function isDirectory(p: string): Promise<boolean> {
   }
 }
 
-export async function loadProfile(file: string): Promise<Profile> {
+export async function loadProfile(file: string, cache?: ParseCache): Promise<Profile> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return toProfile(profileFileSchema.parse({}), path.dirname(file));
-    throw new ConfigError(file, undefined, `cannot read: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(file, undefined, `cannot read: ${(error as Error).message}`);
+    text = '';
   }
-  // Premirror folders are relative to the profile's own folder.
-  return toProfile(parseYamlFile(file, text, profileFileSchema), path.dirname(file));
+  const parse = async (): Promise<Profile> => {
+    const { profileFileSchema, toProfile } = await import('./profile.js');
+    // Premirror folders are relative to the profile's own folder.
+    return toProfile(text === '' ? profileFileSchema.parse({}) : await parseYamlFile(file, text, profileFileSchema), path.dirname(file));
+  };
+  return cache ? cache.through(`profile ${file}`, text, parse) : parse();
 }
 
 export async function loadRecipe(toolchainDir: string, file: string, cache?: ParseCache): Promise<Recipe> {
   const text = await readFile(file, 'utf8');
-  let parsed = cache?.get(text);
-  if (!parsed) {
-    parsed = parseYamlFile(file, text, recipeSchema);
-    cache?.set(text, parsed);
-  }
+  const parse = async (): Promise<RecipeFile> => parseYamlFile(file, text, (await import('./schema.js')).recipeSchema);
+  const parsed = cache ? await cache.through('recipe', text, parse) : await parse();
   const expected = path.basename(file).replace(/\.ya?ml$/, '');
   if (parsed.name !== expected) {
     throw new ConfigError(file, 'name', `is "${parsed.name}" but the file is named ${path.basename(file)}; a recipe file's name is its recipe name`);
@@ -146,10 +152,10 @@ export async function loadToolchain(dir: string, options: LoadOptions = {}): Pro
   if (!(await isDirectory(recipeDir))) {
     throw new ConfigError(root, undefined, 'not a toolchain directory: it has no recipes/ folder (use --toolchain DIR)');
   }
-  const profile = await loadProfile(options.profileFile ?? path.join(root, PROFILE_FILE));
+  const cache = options.parseCache ? ParseCache.open(options.parseCache) : undefined;
+  const profile = await loadProfile(options.profileFile ?? path.join(root, PROFILE_FILE), cache);
   const files = (await readdir(recipeDir)).filter((f) => /\.ya?ml$/.test(f)).sort();
   const recipes = new Map<string, Recipe>();
-  const cache = options.parseCache ? ParseCache.open(options.parseCache) : undefined;
   const loaded = await Promise.all(files.map((file) => loadRecipe(root, path.join(recipeDir, file), cache)));
   await cache?.save().catch(() => undefined);
   for (const recipe of loaded) {

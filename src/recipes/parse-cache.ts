@@ -3,31 +3,30 @@ import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RecipeFile } from './schema.js';
 
 /**
- * The schema's own compiled text: when the schema changes, every cached parse is dropped
- * without anyone having to remember a version number.
+ * The schemas' own text: when a schema changes, every cached parse is dropped without anyone
+ * having to remember a version number. (schema.js when compiled, schema.ts when run from source.)
  */
 const here = fileURLToPath(import.meta.url);
-const SCHEMA_ID = createHash('sha256')
-  // schema.js when compiled, schema.ts when run from source (tests).
-  .update(readFileSync(path.join(path.dirname(here), `schema${path.extname(here)}`)))
+const SCHEMA_ID = ['schema', 'profile']
+  .reduce((hash, name) => hash.update(readFileSync(path.join(path.dirname(here), `${name}${path.extname(here)}`))), createHash('sha256'))
   .digest('hex')
   .slice(0, 16);
 
 interface Stored {
   readonly schema: string;
-  readonly entries: Record<string, RecipeFile>;
+  readonly entries: Record<string, unknown>;
 }
 
 /**
- * Validated recipe files by the hash of their text, kept in the work directory between runs:
- * YAML parsing dominates loading, and a no-op build should not pay for it again.
+ * Validated files (recipes, the profile) by kind and the hash of their text, kept in the work
+ * directory between runs: YAML parsing and validation dominate loading, and a build with nothing
+ * to do should neither pay for them nor even load the YAML and schema libraries.
  */
 export class ParseCache {
-  private readonly entries: Record<string, RecipeFile>;
-  private readonly used: Record<string, RecipeFile> = {};
+  private readonly entries: Record<string, unknown>;
+  private readonly used: Record<string, unknown> = {};
   private dirty = false;
 
   private constructor(
@@ -45,20 +44,21 @@ export class ParseCache {
     }
   }
 
-  private static key(text: string): string {
-    return createHash('sha256').update(text).digest('hex');
+  private static key(kind: string, text: string): string {
+    return `${kind}:${createHash('sha256').update(text).digest('hex')}`;
   }
 
-  get(text: string): RecipeFile | undefined {
-    const key = ParseCache.key(text);
-    const hit = this.entries[key];
-    if (hit) this.used[key] = hit;
-    return hit;
-  }
-
-  set(text: string, parsed: RecipeFile): void {
-    this.used[ParseCache.key(text)] = parsed;
+  /** What `parse` made of this text before, or what it makes of it now. */
+  async through<T>(kind: string, text: string, parse: () => Promise<T>): Promise<T> {
+    const key = ParseCache.key(kind, text);
+    if (key in this.entries) {
+      this.used[key] = this.entries[key];
+      return this.entries[key] as T;
+    }
+    const parsed = await parse();
+    this.used[key] = parsed;
     this.dirty = true;
+    return parsed;
   }
 
   /** Writes the entries used by this load (old ones are dropped), if anything changed. */

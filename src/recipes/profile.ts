@@ -4,8 +4,6 @@ import { z } from 'zod';
 import { OSABI_NAMES, parseOsabi } from '../formats/osabi.js';
 import { COMPRESSIONS, type Compression } from '../package/compress.js';
 
-export const PROFILE_FILE = 'toolchain.yaml';
-
 /** The toolchain profile (`toolchain.yaml`): values shared by every recipe. */
 export const profileFileSchema = z.strictObject({
   target: z.string().regex(/^[a-z0-9_]+(-[a-z0-9_.]+)+$/, 'must be a GNU triplet such as x86_64-hermit').default('x86_64-hermit'),
