@@ -1,13 +1,11 @@
 import { Argument, Command, Option } from '@commander-js/extra-typings';
-import type { GraphFormat } from './commands/graph.js';
 import { COMPRESSIONS } from './package/compress.js';
 import { UserError } from './errors.js';
 import { printFailure } from './ui/failure.js';
 
-// Each command's module is loaded when that command runs: together they pull in execa, got,
-// listr2 and the schemas, a quarter of a second of start-up that `--help` or packing a tree
-// should not pay.
-const GRAPH_FORMATS = ['text', 'dot', 'json'] as const satisfies readonly GraphFormat[];
+// Commands are imported when they run, so `--help` or a build with nothing to do does not load
+// every library the other commands use.
+const GRAPH_FORMATS = ['text', 'dot', 'json'] as const;
 // Kept here rather than imported from commands/binfmt.ts, which would load that module for every command.
 const BINFMT_ACTIONS = ['register', 'unregister', 'status'] as const;
 
@@ -45,12 +43,12 @@ Examples:
     .argument('[recipes...]', 'recipes to build')
     .option('--force <recipe>', 'run every task of this recipe again (repeatable)', collect, [] as string[])
     .option('-k, --keep-going', 'after a failure, go on with everything that does not depend on it')
-    .option('--offline', 'never touch the network: every source must already be in the cache')
-    .option('--source <name=path>', 'build a recipe from a local folder or tarball instead of its pinned source (repeatable)', collect, [] as string[])
-    .option('--touch', 'mark every task done without running it, like make -t (sources must be in the cache)')
     .addOption(outOption())
     .addOption(compressOption())
     .addOption(signOption())
+    .option('--offline', 'never touch the network: every source must already be in the cache')
+    .option('--source <name=path>', 'build a recipe from a local folder or tarball instead of its pinned source (repeatable)', collect, [] as string[])
+    .option('--touch', 'mark every task done without running it, like make -t (sources must be in the cache)')
     .addHelpText('after', '\nEnds with one line: "summary: ran N tasks, skipped M, failed K in <time>". Ctrl-C stops every\nrunning step and exits 130; the next build resumes where this one stopped.')
     .action(async (recipes, options, command) => {
       const { buildCommand } = await import('./commands/build.js');

@@ -49,15 +49,19 @@ try {
     ours: (out) => [process.execPath, [cli, 'package', '--tree', tree, '--out', out, '--compress', 'xz']],
   };
   const outputs = { 'dpkg-deb': path.join(work, 'dpkg-deb'), ours: path.join(work, 'ours') };
+  // Wall time is what counts; CPU time (user + system of the command and its children, from
+  // bash's `times`) is reported too, because other work on a shared machine inflates wall time.
   const run = (name) => {
     rmSync(outputs[name], { recursive: true, force: true });
     mkdirSync(outputs[name], { recursive: true });
     const [command, args] = commands[name](outputs[name]);
     const started = process.hrtime.bigint();
-    const result = spawnSync(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const result = spawnSync('bash', ['-c', '"$@" > /dev/null || exit; times', 'bash', command, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (result.status !== 0) throw new Error(`${name} failed: ${result.stderr}`);
-    return ms;
+    const children = result.stdout.toString().trim().split('\n').at(-1);
+    const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+    return { ms, cpuMs: (seconds[0] + seconds[1]) * 1000 };
   };
 
   // One unmeasured run each warms the page cache and checks that both made the same package.
@@ -65,10 +69,15 @@ try {
   run('ours');
   const identical = readFileSync(path.join(outputs['dpkg-deb'], 'bench.deb')).equals(readFileSync(path.join(outputs.ours, 'bench-hermit_1.0-1_all.deb')));
   const samples = { 'dpkg-deb': [], ours: [] };
+  const cpuSamples = { 'dpkg-deb': [], ours: [] };
   for (let round = 0; round < rounds; round++) {
     // Alternate who goes first, so that neither always runs on a machine the other just warmed.
     const order = round % 2 === 0 ? ['dpkg-deb', 'ours'] : ['ours', 'dpkg-deb'];
-    for (const name of order) samples[name].push(run(name));
+    for (const name of order) {
+      const { ms, cpuMs } = run(name);
+      samples[name].push(ms);
+      cpuSamples[name].push(cpuMs);
+    }
   }
   const median = (values) => {
     const sorted = [...values].sort((a, b) => a - b);
@@ -77,6 +86,9 @@ try {
   };
   const medians = { 'dpkg-deb': median(samples['dpkg-deb']), ours: median(samples.ours) };
   const ratio = medians.ours / medians['dpkg-deb'];
+  const cpuMedians = { 'dpkg-deb': median(cpuSamples['dpkg-deb']), ours: median(cpuSamples.ours) };
+  const cpuRatio = cpuMedians.ours / cpuMedians['dpkg-deb'];
+  const load = os.loadavg()[0];
   const treeBytes = copies * readFileSync(LIBC_A).length;
   const dpkgVersion = execFileSync('dpkg-deb', ['--version']).toString().split('\n')[0];
   const xzVersion = execFileSync('xz', ['--version']).toString().split('\n')[0];
@@ -88,10 +100,11 @@ try {
   console.log(`dpkg-deb: median ${medians['dpkg-deb'].toFixed(0)} ms over ${rounds} rounds (${samples['dpkg-deb'].map((v) => v.toFixed(0)).join(', ')})`);
   console.log(`ours:     median ${medians.ours.toFixed(0)} ms over ${rounds} rounds (${samples.ours.map((v) => v.toFixed(0)).join(', ')})`);
   console.log(`ratio ours/dpkg-deb: ${ratio.toFixed(3)}`);
+  console.log(`cpu time (user+sys) medians: dpkg-deb ${cpuMedians['dpkg-deb'].toFixed(0)} ms, ours ${cpuMedians.ours.toFixed(0)} ms, ratio ${cpuRatio.toFixed(3)}; load average ${load.toFixed(1)}`);
   if (jsonFile) {
     writeFileSync(
       jsonFile,
-      `${JSON.stringify({ benchmark: 'deb', unit: 'ms', rounds, copies, treeBytes, cores: os.availableParallelism(), identical, samples, medians, ratio, dpkgVersion, xzVersion }, null, 2)}\n`,
+      `${JSON.stringify({ benchmark: 'deb', unit: 'ms', rounds, copies, treeBytes, cores: os.availableParallelism(), identical, samples, medians, ratio, cpuSamples, cpuMedians, cpuRatio, loadAverage: load, dpkgVersion, xzVersion }, null, 2)}\n`,
     );
   }
   if (!identical) process.exitCode = 1;

@@ -9,8 +9,8 @@ import { schedule } from '../graph/schedule.js';
 import { TaskState } from '../graph/state.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe } from '../recipes/schema.js';
-import { hashOverride } from '../sources/override.js';
 import { HostPackages } from '../package/shlibs.js';
+import { hashOverride } from '../sources/override.js';
 import { hashPatches } from '../sources/patch.js';
 import { allPatchDirs, missingSources } from '../sources/source.js';
 import type { BuildReporter, BuildSummary } from '../ui/reporter.js';
@@ -52,12 +52,12 @@ export interface PrepareOptions {
   readonly workDir: string;
   readonly cacheDir: string;
   readonly jobs: number;
+  /** Where package tasks write .deb files; `<work>/out` by default. */
+  readonly outDir?: string;
   /** Never touch the network. */
   readonly offline?: boolean;
   /** `--source NAME=PATH` overrides. */
   readonly overrides?: ReadonlyMap<string, string>;
-  /** Where package tasks write .deb files; `<work>/out` by default. */
-  readonly outDir?: string;
 }
 
 /**

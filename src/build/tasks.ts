@@ -9,6 +9,7 @@ import { expandStep, type PlaceholderValues } from '../recipes/expand.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe, Step } from '../recipes/schema.js';
 import { PatchError, applyPatches, listPatches } from '../sources/patch.js';
+import type { HostPackages } from '../package/shlibs.js';
 import {
   availableArtifact,
   currentSourceLabel,
@@ -20,7 +21,6 @@ import {
   type Artifact,
   type SourceContext,
 } from '../sources/source.js';
-import type { HostPackages } from '../package/shlibs.js';
 import type { WorkLayout } from './layout.js';
 import { packageOutputPresent, runPackageTask } from './package-task.js';
 import { StepFailure, appendLog, runStep, tailLines } from './run.js';
@@ -36,12 +36,12 @@ export interface BuildContext {
   readonly jobserver?: Jobserver | undefined;
   /** The environment steps start from (the orchestrator's, minus make's own variables). */
   readonly baseEnv: Readonly<Record<string, string>>;
-  /** Progress of a running task (download bytes), for the terminal view. */
-  readonly onProgress?: ((task: PlannedTask, text: string) => void) | undefined;
   /** Where package tasks write .deb files (`--out`, default `<work>/out`). */
   readonly outDir: string;
   /** The host's package database, for shared-library dependencies (one per build, it caches). */
   readonly host?: HostPackages;
+  /** Progress of a running task (download bytes), for the terminal view. */
+  readonly onProgress?: ((task: PlannedTask, text: string) => void) | undefined;
 }
 
 /** How many log lines a failure shows. */

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { BinfmtError, hermitEntry } from '../host/binfmt.js';
 import { BINFMT_DIR, BinfmtMisc, entryStatus, registerEntry, unregisterEntry } from '../host/binfmt-misc.js';
-import { loadProfile } from '../recipes/load.js';
-import { PROFILE_FILE, type Profile } from '../recipes/profile.js';
+import { PROFILE_FILE, loadProfile } from '../recipes/load.js';
+import type { Profile } from '../recipes/profile.js';
 import { PACKAGE_ROOT, type GlobalOptions } from './context.js';
 
 export const BINFMT_ACTIONS = ['register', 'unregister', 'status'] as const;

@@ -59,7 +59,8 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
     process.stdout.write(`${summaryLine(outcome)}\n`);
     if (interrupted) return 130;
     // The index covers every package in the output folder, so it follows any package task.
-    if ((!only || only.includes('package')) && [...prepared.plan.tasks.values()].some((task) => task.kind === 'package')) await refreshIndex(outDir, toolchain.profile, options.sign);
+    const packaged = (only ?? ['package']).includes('package') && [...prepared.plan.tasks.values()].some((task) => task.kind === 'package');
+    if (packaged) await refreshIndex(outDir, toolchain.profile, options.sign);
     return outcome.failed > 0 ? 1 : 0;
   } finally {
     process.off('SIGINT', onSignal);

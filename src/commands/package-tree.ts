@@ -20,7 +20,7 @@ async function settings(options: PackageTreeOptions): Promise<{ epoch: number; c
   if (fromEnv !== undefined && flag) return { epoch: Number(fromEnv), compression: flag };
   // The profile is read only when needed: its loader (YAML, schemas) costs more start-up time
   // than packing a small tree takes.
-  const [{ loadProfile }, { PROFILE_FILE }, { PACKAGE_ROOT }] = await Promise.all([import('../recipes/load.js'), import('../recipes/profile.js'), import('./context.js')]);
+  const [{ loadProfile, PROFILE_FILE }, { PACKAGE_ROOT }] = await Promise.all([import('../recipes/load.js'), import('./context.js')]);
   const toolchainDir = path.resolve(options.toolchain ?? PACKAGE_ROOT);
   const profile = await loadProfile(options.config ? path.resolve(options.config) : path.join(toolchainDir, PROFILE_FILE));
   return { epoch: fromEnv !== undefined ? Number(fromEnv) : profile.sourceDateEpoch, compression: flag ?? profile.compression };

@@ -63,6 +63,8 @@ function taskFields(task: PlannedTask, recipe: Recipe, inputs: KeyInputs): unkno
         prefix: profile.prefix,
         target: profile.target,
         compression: profile.compression,
+        // Facts of the host (the installed libc6 version behind a Depends, the strip and xz
+        // used) are not inputs here: a rebuilt image repacks, an upgraded host alone does not.
       };
     }
   }

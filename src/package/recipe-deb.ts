@@ -7,7 +7,7 @@ import type { Recipe } from '../recipes/schema.js';
 import { isArchive } from '../formats/ar.js';
 import { ARCH_MACHINES, insidePrefix, isHostBinary, isSharedLibraryName, targetDirs, type Placement } from './classify.js';
 import { formatDescription, formatStanza, pinOwnDepends, wrap, type OwnVersions, type Stanza } from './control.js';
-import { assembleDeb, writeControlMember, writeDataMember, writeFileAtomic } from './deb.js';
+import { assembleDeb, writeControlMember, writeDataMember, writeFileAtomic, type DataFile } from './deb.js';
 import { changelogText, copyrightFile, gzipDeterministic, lintianOverrides, type DocInputs } from './docs.js';
 import type { HostPackages } from './shlibs.js';
 import { PackageError } from './errors.js';
@@ -91,6 +91,109 @@ function generatedDescription(recipe: Recipe, profile: Profile, empty: boolean):
 
 const md5 = (data: Uint8Array): string => createHash('md5').update(data).digest('hex');
 
+/** Reads the image (none for a metapackage) and refuses anything outside the prefix. */
+async function readImage(recipe: Recipe, imageDir: string, where: Placement, prefix: string): Promise<TreeEntry[]> {
+  // Shared libraries are not programs: 0644 whatever the linker made them (as dh_fixperms does).
+  const image = ((await exists(imageDir)) ? await walkTree(imageDir) : []).map((entry) =>
+    entry.type === 'file' && isSharedLibraryName(entry.path) ? { ...entry, mode: entry.mode & ~0o111 } : entry,
+  );
+  const outside = image.filter((entry) => !insidePrefix(entry.path, where.prefix)).map((entry) => `/${entry.path}`);
+  if (outside.length > 0) {
+    throw new PackageError(`the image of ${recipe.name} has ${outside.length} path(s) outside the prefix ${prefix}; install steps must put everything under the prefix`, outside.slice(0, 10));
+  }
+  return image;
+}
+
+interface Classified {
+  /** Host binaries by image path. */
+  readonly hostBinaries: ReadonlyMap<string, ElfIdentity>;
+  /** Target folders that hold objects or archives. */
+  readonly targetCodeDirs: readonly string[];
+}
+
+/**
+ * Looks at the first bytes of every file. Which files are host binaries decides the
+ * architecture and the lintian overrides, and those are part of the data member itself, so
+ * this happens before anything is written.
+ */
+async function classifyImage(image: readonly TreeEntry[], where: Placement, hostArchitecture: string): Promise<Classified> {
+  const hostMachine = ARCH_MACHINES[hostArchitecture];
+  const hostBinaries = new Map<string, ElfIdentity>();
+  const targetCodeDirs = new Set<string>();
+  for (const entry of image) {
+    if (entry.type !== 'file' || typeof entry.source !== 'string') continue;
+    const head = await readHead(entry.source, 64);
+    let identity: ElfIdentity | undefined;
+    try {
+      identity = head.length >= 52 ? readElfIdentity(head) : undefined;
+    } catch (error) {
+      throw new PackageError(`/${entry.path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (identity && hostMachine === undefined) {
+      throw new PackageError(`cannot tell host binaries from target code on a ${hostArchitecture} host (known: ${Object.keys(ARCH_MACHINES).join(', ')})`, [`/${entry.path}`]);
+    }
+    if (identity && isHostBinary(entry.path, identity, where, hostMachine!)) {
+      hostBinaries.set(entry.path, identity);
+    } else if (identity || isArchive(head)) {
+      // Objects and archives of objects: what lintian calls a binary or object.
+      for (const dir of targetDirs(where)) if (entry.path.startsWith(dir)) targetCodeDirs.add(dir);
+    }
+  }
+  return { hostBinaries, targetCodeDirs: [...targetCodeDirs].sort() };
+}
+
+/** The files we add under /usr/share: copyright, changelog, lintian overrides. */
+function docEntries(recipe: Recipe, profile: Profile, version: string, overrides: string): TreeEntry[] {
+  const name = recipe.package!.name;
+  const inputs: DocInputs = {
+    packageName: name,
+    version,
+    recipeName: recipe.name,
+    upstreamVersion: recipe.version,
+    license: recipe.license,
+    homepage: recipe.homepage,
+    maintainer: profile.maintainer,
+    target: profile.target,
+    epoch: profile.sourceDateEpoch,
+  };
+  const files: Array<[string, Uint8Array]> = [
+    [`usr/share/doc/${name}/copyright`, Buffer.from(copyrightFile(inputs))],
+    [`usr/share/doc/${name}/changelog.Debian.gz`, gzipDeterministic(changelogText(inputs))],
+  ];
+  if (overrides) files.push([`usr/share/lintian/overrides/${name}`, Buffer.from(overrides)]);
+  return files.map(([file, data]) => ({ path: file, type: 'file', mode: 0o644, mtime: profile.sourceDateEpoch, size: data.length, source: data }));
+}
+
+interface Needed {
+  readonly soname: string;
+  readonly by: string;
+  readonly identity: ElfIdentity;
+}
+
+/** `PKG (>= VERSION)` for each host library the binaries need and the package does not ship. */
+async function hostDepends(needed: readonly Needed[], shipped: ReadonlySet<string>, host: HostPackages, packageName: string): Promise<string[]> {
+  const found = new Map<string, string>();
+  const missing: string[] = [];
+  for (const { soname, by, identity } of needed) {
+    // Libraries the package ships itself need no dependency (dpkg-shlibdeps skips them too).
+    if (shipped.has(soname)) continue;
+    const dependency = await host.dependencyFor(soname, identity);
+    if (!dependency) missing.push(`${soname} (needed by /${by})`);
+    else found.set(dependency.name, dependency.version);
+  }
+  if (missing.length > 0) throw new PackageError(`no installed package provides the shared libraries that ${packageName} needs`, [...new Set(missing)]);
+  return [...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, version]) => `${name} (>= ${version})`);
+}
+
+/** md5sums: every file and hard link, by path, as dh_md5sums writes it. */
+function md5sumsFile(files: readonly DataFile[], sums: ReadonlyMap<string, string>): string {
+  return files
+    .map((file) => [file.path.slice(2), sums.get(file.linkOf ?? file.path)!] as const)
+    .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    .map(([file, sum]) => `${sum}  ${file}\n`)
+    .join('');
+}
+
 /**
  * Builds the .deb of one recipe from its install image, into `outDir`, replacing older builds
  * of the same package there. Refuses an image with anything outside the profile prefix.
@@ -102,118 +205,60 @@ export async function buildRecipePackage(options: RecipePackageOptions): Promise
   const log = options.log ?? (async () => {});
   const version = packageVersion(recipe, profile);
   const epoch = profile.sourceDateEpoch;
+  const packOptions = { compression: profile.compression, epoch, ...(options.threads ? { threads: options.threads } : {}) };
   const where: Placement = { prefix: profile.prefix.replace(/^\/+/, ''), target: profile.target };
 
-  // Shared libraries are not programs: 0644 whatever the linker made them (as dh_fixperms does).
-  const image = ((await exists(options.imageDir)) ? await walkTree(options.imageDir) : []).map((entry) =>
-    entry.type === 'file' && isSharedLibraryName(entry.path) ? { ...entry, mode: entry.mode & ~0o111 } : entry,
-  );
-  const outside = image.filter((entry) => !insidePrefix(entry.path, where.prefix)).map((entry) => `/${entry.path}`);
-  if (outside.length > 0) {
-    throw new PackageError(`the image of ${recipe.name} has ${outside.length} path(s) outside the prefix ${profile.prefix}; install steps must put everything under the prefix`, outside.slice(0, 10));
-  }
-
-  // Which files are host binaries decides the architecture and the overrides, which are part
-  // of the data member itself: so look at every file's ELF header before writing anything.
-  const hostMachine = ARCH_MACHINES[await host.architecture()];
-  const hostBinaries = new Map<string, ElfIdentity>();
-  const targetCodeDirs = new Set<string>();
-  for (const entry of image) {
-    if (entry.type !== 'file' || typeof entry.source !== 'string') continue;
-    const head = await readHead(entry.source, 64);
-    const identity = head.length >= 52 ? readElfIdentity(head) : undefined;
-    if (identity && hostMachine !== undefined && isHostBinary(entry.path, identity, where, hostMachine)) {
-      hostBinaries.set(entry.path, identity);
-    } else if (identity || isArchive(head)) {
-      // Objects and archives of objects: what lintian calls a binary or object.
-      for (const dir of targetDirs(where)) if (entry.path.startsWith(dir)) targetCodeDirs.add(dir);
-    }
-  }
-  const architecture = hostBinaries.size > 0 ? await host.architecture() : 'all';
-
-  const docInputs: DocInputs = {
-    packageName: spec.name,
-    version,
-    recipeName: recipe.name,
-    upstreamVersion: recipe.version,
-    license: recipe.license,
-    homepage: recipe.homepage,
-    maintainer: profile.maintainer,
-    target: profile.target,
-    epoch,
-  };
+  const image = await readImage(recipe, options.imageDir, where, profile.prefix);
+  const hostArchitecture = await host.architecture();
+  const { hostBinaries, targetCodeDirs } = await classifyImage(image, where, hostArchitecture);
+  const architecture = hostBinaries.size > 0 ? hostArchitecture : 'all';
   const overrides = lintianOverrides({
     packageName: spec.name,
     prefix: where.prefix,
     usesPrefix: image.some((entry) => entry.path !== ''),
-    targetDirsWithCode: architecture === 'all' ? [...targetCodeDirs].sort() : [],
+    targetDirsWithCode: architecture === 'all' ? targetCodeDirs : [],
   });
-  const generated: Array<[string, Uint8Array]> = [
-    [`usr/share/doc/${spec.name}/copyright`, Buffer.from(copyrightFile(docInputs))],
-    [`usr/share/doc/${spec.name}/changelog.Debian.gz`, gzipDeterministic(changelogText(docInputs))],
-    ...(overrides ? [[`usr/share/lintian/overrides/${spec.name}`, Buffer.from(overrides)] as [string, Uint8Array]] : []),
-  ];
-  const entries: TreeEntry[] = [
-    ...image,
-    ...generated.map(([file, data]): TreeEntry => ({ path: file, type: 'file', mode: 0o644, mtime: epoch, size: data.length, source: data })),
-  ];
-  if (image.length === 0) entries.push({ path: '', type: 'directory', mode: 0o755, mtime: epoch, size: 0 });
+  const entries = [...image, ...docEntries(recipe, profile, version, overrides)];
 
   const sums = new Map<string, string>();
-  const needed: Array<{ soname: string; by: string; identity: ElfIdentity }> = [];
+  const needed: Needed[] = [];
   let stripped = 0;
-  const data = await writeDataMember(withParents(entries, epoch), { compression: profile.compression, epoch, ...(options.threads ? { threads: options.threads } : {}) }, async (entry, name, contents) => {
+  const data = await writeDataMember(withParents(entries, epoch), packOptions, async (entry, name, contents) => {
     let stored = contents;
     const identity = hostBinaries.get(entry.path);
     if (identity) {
-      if (hasDebugOrSymbols(contents)) {
-        stored = await stripHostBinary(contents, entry.path);
-        stripped += 1;
+      try {
+        if (hasDebugOrSymbols(contents)) {
+          stored = await stripHostBinary(contents, entry.path);
+          stripped += 1;
+        }
+        for (const soname of readDynamic(stored)?.needed ?? []) needed.push({ soname, by: entry.path, identity });
+      } catch (error) {
+        throw new PackageError(`/${entry.path}: ${error instanceof Error ? error.message : String(error)}`);
       }
-      for (const soname of readDynamic(stored)?.needed ?? []) needed.push({ soname, by: entry.path, identity });
     }
     sums.set(name, md5(stored));
     return stored;
   });
 
-  // Libraries the package ships itself need no dependency (dpkg-shlibdeps skips them too).
   const shipped = new Set(entries.map((entry) => path.posix.basename(entry.path)));
-  const hostDepends = new Map<string, string>();
-  const missing: string[] = [];
-  for (const { soname, by, identity } of needed) {
-    if (shipped.has(soname)) continue;
-    const dependency = await host.dependencyFor(soname, identity);
-    if (!dependency) missing.push(`${soname} (needed by /${by})`);
-    else hostDepends.set(dependency.name, dependency.version);
-  }
-  if (missing.length > 0) throw new PackageError(`no installed package provides the shared libraries that ${spec.name} needs`, [...new Set(missing)]);
-
-  const depends = [
-    ...pinOwnDepends(spec.depends, options.own),
-    ...[...hostDepends].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, v]) => `${name} (>= ${v})`),
-  ];
+  const depends = [...new Set([...pinOwnDepends(spec.depends, options.own), ...(await hostDepends(needed, shipped, host, spec.name))])];
   const stanza: Stanza = [
     ['Package', spec.name],
     ['Version', version],
     ['Architecture', architecture],
     ['Maintainer', profile.maintainer],
     ['Installed-Size', String(data.installedSizeKiB)],
-    ...(depends.length > 0 ? [['Depends', [...new Set(depends)].join(', ')] as const] : []),
+    ...(depends.length > 0 ? [['Depends', depends.join(', ')] as const] : []),
     ['Section', spec.section],
     ['Priority', spec.priority],
     ...(recipe.homepage ? [['Homepage', recipe.homepage] as const] : []),
     ['Description', formatDescription(recipe.summary, spec.description ?? generatedDescription(recipe, profile, image.length === 0))],
   ];
-  const md5sums = data.files
-    .map((file) => [file.path.slice(2), sums.get(file.linkOf ?? file.path)!] as const)
-    .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-    .map(([file, sum]) => `${sum}  ${file}\n`)
-    .join('');
-  const packOptions = { compression: profile.compression, epoch, ...(options.threads ? { threads: options.threads } : {}) };
   const control = await writeControlMember(
     [
       { name: 'control', data: Buffer.from(formatStanza(stanza)) },
-      { name: 'md5sums', data: Buffer.from(md5sums) },
+      { name: 'md5sums', data: Buffer.from(md5sumsFile(data.files, sums)) },
     ],
     packOptions,
   );

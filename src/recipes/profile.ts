@@ -43,9 +43,9 @@ export interface Profile {
   readonly maintainer: string;
   readonly revision: string;
   readonly sourceDateEpoch: number;
+  readonly compression: Compression;
   /** Premirror base URLs; folders are already turned into file:// URLs. */
   readonly mirrors: readonly string[];
-  readonly compression: Compression;
 }
 
 /** A premirror entry as a base URL: URLs stay, folders become absolute file:// URLs. */
@@ -63,7 +63,7 @@ export function toProfile(file: ProfileFile, baseDir = process.cwd()): Profile {
     maintainer: file.maintainer,
     revision: file.revision,
     sourceDateEpoch: file['source-date-epoch'],
-    mirrors: file.mirrors.map((entry) => mirrorUrl(entry, baseDir)),
     compression: file.compression,
+    mirrors: file.mirrors.map((entry) => mirrorUrl(entry, baseDir)),
   };
 }

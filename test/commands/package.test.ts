@@ -1,19 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { runCli as cli } from '../support/cli.js';
 import { writeDebFixture } from '../support/deb-fixture.js';
 import { tempDir } from '../support/tmp.js';
-
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'hermit-toolchain.js');
-
-/** The compiled CLI, run as a user runs it (`npm test` compiles first). */
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const result = await execa(process.execPath, [CLI, ...args], { reject: false, env: { CI: '1', ...env } });
-  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
-}
 
 describe('package command', () => {
   it('packs a ready tree with --tree, taking SOURCE_DATE_EPOCH from the environment', async () => {
