@@ -19,7 +19,7 @@ export function doctorInput(toolchain: Toolchain, jobs: number): DoctorInput {
   const recipes = [...toolchain.recipes.values()];
   return {
     tools: toolRequirements(recipes, PACKAGE_COMPRESSORS[toolchain.profile.compression]),
-    gccRecipes: recipes.map((r) => r.name).filter(isGccRecipe),
+    gccRecipes: recipes.map((r) => r.name).filter(isGccRecipe).sort(),
     recipes: recipes.map((r) => r.name),
     jobs,
   };

@@ -14,29 +14,31 @@ export interface DiskEstimate {
 }
 
 export const DISK_ESTIMATES: Readonly<Record<string, DiskEstimate>> = {
+  // Measured 2026-11-23: `du -sm` of a complete build of the binutils and gcc-bootstrap recipes
+  // (branch gnu) on this Debian 12 machine; the staged needs are hard links and take no space.
   binutils: {
-    workMiB: 700,
-    cacheMiB: 24,
-    basis: 'estimate',
-    note: 'binutils 2.40: tarball 24 MiB (xz), unpacked ~330 MiB, build tree ~250 MiB, image ~85 MiB',
+    workMiB: 619,
+    cacheMiB: 23,
+    basis: 'measured',
+    note: 'binutils 2.40: src 333 MiB + obj 203 MiB + image 83 MiB; tarball 23 MiB (binutils-2.40.tar.xz)',
   },
   'gcc-bootstrap': {
-    workMiB: 3200,
+    workMiB: 3014,
     cacheMiB: 81,
-    basis: 'estimate',
-    note: 'gcc 12.2.0 all-gcc only: unpacked ~970 MiB, build tree ~1.5 GiB, image ~550 MiB',
+    basis: 'measured',
+    note: 'gcc 12.2.0, all-gcc only: src 968 MiB + obj 1494 MiB + image 552 MiB; tarball ~81 MiB (gcc-12.2.0.tar.xz)',
   },
   gcc: {
     workMiB: 6144,
     cacheMiB: 81,
     basis: 'estimate',
-    note: 'gcc 12.2.0 with libgcc and libstdc++: the build tree alone is ~4 GiB',
+    note: 'gcc 12.2.0 with libgcc and libstdc++ for the target: the bootstrap\'s 3 GiB plus the target libraries\' build tree and a larger image',
   },
   newlib: {
     workMiB: 900,
     cacheMiB: 18,
     basis: 'estimate',
-    note: 'newlib 3.3.0: unpacked ~200 MiB, build tree ~500 MiB with every libm/libc object',
+    note: 'newlib 3.3.0: unpacked ~100 MiB (measured), build tree and image of libc/libm for one multilib',
   },
   'pthread-embedded': { workMiB: 60, cacheMiB: 2, basis: 'estimate', note: 'a small C library' },
   lwip: { workMiB: 40, cacheMiB: 3, basis: 'estimate', note: 'sources consumed by libhermit' },
@@ -50,14 +52,16 @@ export function estimateFor(recipe: string): DiskEstimate {
   return DISK_ESTIMATES[recipe] ?? DEFAULT_ESTIMATE;
 }
 
-/** Total MiB the given recipes need in the work directory and in the cache. */
-export function diskNeeds(recipes: Iterable<string>): { workMiB: number; cacheMiB: number } {
+/** Total MiB the given recipes need in the work directory and in the cache, and how many figures were measured. */
+export function diskNeeds(recipes: Iterable<string>): { workMiB: number; cacheMiB: number; measured: number } {
   let workMiB = 0;
   let cacheMiB = 0;
+  let measured = 0;
   for (const recipe of recipes) {
     const estimate = estimateFor(recipe);
     workMiB += estimate.workMiB;
     cacheMiB += estimate.cacheMiB;
+    if (estimate.basis === 'measured') measured += 1;
   }
-  return { workMiB, cacheMiB };
+  return { workMiB, cacheMiB, measured };
 }

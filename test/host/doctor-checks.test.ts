@@ -100,3 +100,16 @@ describe('doctor checks', () => {
     expect(table).toMatch(/^command ninja +missing +not on PATH +any +ninja \(guess\) +libhermit$/m);
   });
 });
+
+describe('disk estimates', () => {
+  it('says which figures are measured, and assumes a default for unknown recipes', async () => {
+    const { diskNeeds, DEFAULT_ESTIMATE, DISK_ESTIMATES } = await import('../../src/host/disk.js');
+    const needs = diskNeeds(['binutils', 'gcc-bootstrap', 'something-new']);
+    expect(needs).toEqual({
+      workMiB: DISK_ESTIMATES.binutils!.workMiB + DISK_ESTIMATES['gcc-bootstrap']!.workMiB + DEFAULT_ESTIMATE.workMiB,
+      cacheMiB: DISK_ESTIMATES.binutils!.cacheMiB + DISK_ESTIMATES['gcc-bootstrap']!.cacheMiB + DEFAULT_ESTIMATE.cacheMiB,
+      measured: 2,
+    });
+    expect(Object.values(DISK_ESTIMATES).every((estimate) => estimate.note.length > 0 && estimate.workMiB > 0)).toBe(true);
+  });
+});
