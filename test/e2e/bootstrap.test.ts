@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeRepository } from '../../src/package/repo.js';
 import { runCli } from '../support/cli.js';
 import { serve } from '../support/http.js';
 import { tempDir } from '../support/tmp.js';
@@ -144,5 +145,28 @@ describe('bootstrap --root', () => {
     const unknown = await runCli([...args, 'bootstrap', '--root', root, 'nope-hermit']);
     expect(unknown.exitCode).toBe(1);
     expect(unknown.stderr).toMatch(/error: bootstrap: the repository has no package "nope-hermit" \(it has fixture-hermit, gcc-hermit, hello-hermit, hermit-toolchain, libfake-hermit\)/);
+  });
+});
+
+describe('bootstrap --root, what the machine lacks', () => {
+  it('stops before installing when a dependency outside the repository is not on this machine', async () => {
+    const dir = await tempDir();
+    const out = path.join(dir, 'repo');
+    const tree = path.join(dir, 'tree');
+    execFileSync('mkdir', ['-p', `${tree}/DEBIAN`, `${tree}/opt/hermit/bin`]);
+    writeFileSync(`${tree}/opt/hermit/bin/tool`, '#!/bin/sh\n');
+    writeFileSync(
+      `${tree}/DEBIAN/control`,
+      'Package: tool-hermit\nVersion: 1.0-1\nArchitecture: all\nMaintainer: A Tester <tester@example.org>\nDepends: libc6 (>= 2.0), hermit-no-such-host-package (>= 1) | hermit-nor-this-one\nDescription: a tool\n',
+    );
+    expect((await runCli(['package', '--tree', tree, '--out', out])).exitCode).toBe(0);
+    await writeRepository(out, { epoch: 1672531200 });
+    const root = path.join(dir, 'root');
+    const result = await runCli(['bootstrap', '--from', out, '--root', root]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(
+      'error: bootstrap: the packages need hermit-no-such-host-package (>= 1) | hermit-nor-this-one, which this machine does not have: install it first (apt-get install hermit-no-such-host-package)',
+    );
+    expect(existsSync(path.join(root, 'opt'))).toBe(false);
   });
 });
