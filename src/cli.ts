@@ -179,6 +179,35 @@ registered entry is the profile's and enabled.`,
       process.exitCode = await cleanCommand(recipes, command.optsWithGlobals());
     });
 
+  cli
+    .command('osabi')
+    .description('read or set the ELF OS/ABI byte (e_ident[7]) of objects, executables, shared objects and archives')
+    .argument('<files...>', 'ELF files and ar archives (every member of an archive is changed)')
+    .option('--set <osabi>', 'set the OS/ABI: a name (Standalone, HermitCore, GNU, none, ...) or a number 0-255')
+    .option('--get', 'print the OS/ABI of each file, or of each archive member: FILE: NAME (0xNN)')
+    .option('--input-osabi <osabi>', 'with --set: change only headers that hold this OS/ABI now, leave the others alone')
+    .option('-v, --verbose', 'with --set: print one line per file saying how many headers changed')
+    .addHelpText(
+      'after',
+      `
+Does what \`elfedit --output-osabi\` does, without a patched binutils, and knows the names
+HermitCore (0x42) and Standalone (0xff). A file is validated whole before anything is written:
+files that are not ELF, thin archives, archives with a non-ELF member and truncated headers are
+refused and left untouched; the other files are still done, and the exit code is 1. Files are
+edited in place (links, owner and mode stay) and only their OS/ABI bytes change; a file that
+already has the value is not written. Unlike elfedit, headers left alone by --input-osabi are
+not an error.
+
+Examples:
+  hermit-toolchain osabi --set Standalone entry.o libkern.a
+  hermit-toolchain osabi --set HermitCore --input-osabi none *.o
+  hermit-toolchain osabi --get /opt/hermit/x86_64-hermit/lib/libc.a`,
+    )
+    .action(async (files, options) => {
+      const { osabiCommand } = await import('./commands/osabi.js');
+      process.exitCode = await osabiCommand(files, options);
+    });
+
   return cli;
 }
 

@@ -89,6 +89,8 @@ export async function prepareBuild(options: PrepareOptions): Promise<Prepared> {
     expandSteps(ctx, recipe, 'configure', recipe.configure);
     expandSteps(ctx, recipe, 'build', recipe.build);
     expandSteps(ctx, recipe, 'install', recipe.install);
+    // osabi globs use placeholders too (a step each, for the error message).
+    expandSteps(ctx, recipe, 'osabi', recipe.osabi.map((glob) => [glob]));
   }
   const sourceIds = new Map<string, string>();
   const patches = new Map<string, PatchFileHash[]>();

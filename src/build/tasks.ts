@@ -1,11 +1,13 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { escapePath, glob } from 'tinyglobby';
 import { TaskError } from '../errors.js';
 import type { Jobserver } from '../graph/jobserver.js';
 import { STAGED_KINDS, TASK_KINDS, kindsOf, transitiveNeeds, type PlannedTask, type TaskKind } from '../graph/plan.js';
 import type { TaskState } from '../graph/state.js';
-import { expandStep, type PlaceholderValues } from '../recipes/expand.js';
+import { osabiLabel } from '../formats/osabi.js';
+import { expandStep, expandString, type PlaceholderValues } from '../recipes/expand.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe, Step } from '../recipes/schema.js';
 import { PatchError, applyPatches, listPatches } from '../sources/patch.js';
@@ -22,6 +24,7 @@ import {
   type SourceContext,
 } from '../sources/source.js';
 import type { WorkLayout } from './layout.js';
+import { describeSetResult, setOsabi } from './osabi.js';
 import { packageOutputPresent, runPackageTask } from './package-task.js';
 import { StepFailure, appendLog, runStep, tailLines } from './run.js';
 import { buildStage } from './stage.js';
@@ -202,6 +205,52 @@ async function stageIfFirst(ctx: BuildContext, recipe: Recipe, kind: TaskKind): 
 }
 
 /**
+ * The files of a recipe's image that its `osabi` globs name. Globs are written as installed
+ * paths (`{prefix}/{target}/lib/*.a`) and looked up inside the image. A glob that matches
+ * nothing is an error, so that a typo cannot quietly leave a library unstamped.
+ */
+async function osabiFiles(ctx: BuildContext, recipe: Recipe, logFile: string): Promise<string[]> {
+  const image = ctx.layout.image(recipe.name);
+  // Placeholder values are escaped: a prefix with glob characters in it means itself.
+  const values = Object.fromEntries(Object.entries(placeholderValues(ctx, recipe)).map(([k, v]) => [k, escapePath(v)])) as PlaceholderValues;
+  const files = new Set<string>();
+  for (const [index, written] of recipe.osabi.entries()) {
+    const scope = { recipe: recipe.name, step: `osabi glob ${index + 1}`, values, sourceOf: () => undefined };
+    const pattern = expandString(written, scope).replace(/^\/+/, '');
+    if (pattern.split('/').includes('..')) {
+      throw new TaskError(recipe.name, 'osabi', `glob "${written}" leaves the image (it has a .. part)`, { logPath: logFile });
+    }
+    // Symbolic links match nothing (tinyglobby leaves them out when not following them): one
+    // may point out of the image, and one that points into it names a file a glob can name.
+    const matches = await glob(pattern, { cwd: image, dot: true, expandDirectories: false, followSymbolicLinks: false, onlyFiles: true });
+    if (matches.length === 0) {
+      throw new TaskError(recipe.name, 'osabi', `glob "${written}" matched no file in the image (looked for ${pattern} in ${image}; symbolic links do not count)`, {
+        logPath: logFile,
+      });
+    }
+    for (const match of matches) files.add(match);
+  }
+  return [...files].sort();
+}
+
+/** Sets the profile's OS/ABI on the files the recipe's `osabi` globs name, after install. */
+async function stampImage(ctx: BuildContext, recipe: Recipe, logFile: string): Promise<void> {
+  const image = ctx.layout.image(recipe.name);
+  const value = ctx.toolchain.profile.osabiValue;
+  const files = await osabiFiles(ctx, recipe, logFile);
+  const results = setOsabi(files.map((file) => path.join(image, file)), { value });
+  const lines = results.map((result, i) => describeSetResult({ ...result, file: files[i]! }, value));
+  await appendLog(logFile, lines.join('\n'));
+  const refused = results.flatMap((result, i) => result.problems.map((p) => `${osabiLabel(files[i]!, p.member)}: ${p.problem}`));
+  if (refused.length > 0) {
+    throw new TaskError(recipe.name, 'osabi', `cannot set the OS/ABI of ${results.filter((r) => r.problems.length > 0).length} file(s) in the image`, {
+      logPath: logFile,
+      details: refused.slice(0, TAIL_LINES),
+    });
+  }
+}
+
+/**
  * Runs one task. Before it runs, the stored state of the later tasks of the same recipe is
  * forgotten: they work on what this task is about to replace (a fresh source tree, build folder
  * or image), so they must run again even if their keys did not change.
@@ -280,10 +329,11 @@ export async function runTask(ctx: BuildContext, task: PlannedTask, signal: Abor
       await runSteps(ctx, task, recipe.install, logFile, signal);
       return;
     }
+    case 'osabi':
+      await stampImage(ctx, recipe, logFile);
+      return;
     case 'package':
       await runPackageTask(ctx, recipe, logFile);
       return;
-    case 'osabi':
-      throw new TaskError(recipe.name, task.kind, 'not implemented yet');
   }
 }

@@ -45,7 +45,7 @@ function taskFields(task: PlannedTask, recipe: Recipe, inputs: KeyInputs): unkno
     case 'install':
       return { steps: recipe.install, ...where };
     case 'osabi':
-      return { globs: recipe.osabi, osabi: profile.osabiValue, prefix: profile.prefix };
+      return { globs: recipe.osabi, osabi: profile.osabiValue, prefix: profile.prefix, target: profile.target };
     case 'package': {
       const versions = Object.fromEntries(
         [...inputs.recipes.values()].filter((r) => r.package !== undefined).map((r) => [r.package!.name, r.version]),

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ArError, memberData, parseArchive, writeArchive } from '../../src/formats/ar.js';
+import { ArError, memberData, parseArchive, scanArchive, writeArchive } from '../../src/formats/ar.js';
 import { tempDir } from '../support/tmp.js';
 
 describe('ar archives', () => {
@@ -28,6 +28,28 @@ describe('ar archives', () => {
     writeFileSync(path.join(dir, 'out.a'), archive);
     expect(execFileSync('ar', ['t', 'out.a'], { cwd: dir }).toString().split('\n').filter(Boolean)).toEqual(['debian-binary', 'odd']);
     expect(execFileSync('ar', ['p', 'out.a', 'odd'], { cwd: dir }).toString()).toBe('abc');
+  });
+
+  it('reads the metadata fields the system ar writes, and scans to the same places', async () => {
+    const dir = await tempDir();
+    writeFileSync(path.join(dir, 'm.txt'), 'odd');
+    execFileSync('chmod', ['640', path.join(dir, 'm.txt')]);
+    execFileSync('touch', ['-d', '@1234567890', path.join(dir, 'm.txt')]);
+    // U: real timestamps, owners and modes instead of Debian's deterministic zeros.
+    execFileSync('ar', ['rcU', 'out.a', 'm.txt'], { cwd: dir });
+    const bytes = readFileSync(path.join(dir, 'out.a'));
+    const [member] = parseArchive(bytes).members;
+    expect(member).toMatchObject({ name: 'm.txt', mtime: 1234567890, mode: 0o100640, uid: process.getuid!(), gid: process.getgid!(), size: 3 });
+    const [entry, ...rest] = scanArchive(bytes).entries;
+    expect(rest).toEqual([]);
+    expect({ ...entry, name: entry!.name }).toEqual({ name: 'm.txt', kind: 'file', headerOffset: 8, dataOffset: 68, size: 3 });
+  });
+
+  it('refuses header fields that are not numbers in their base', () => {
+    const header = (mode: string): Buffer => Buffer.from(`!<arch>\n${'a/'.padEnd(16)}${'0'.padEnd(12)}${'0'.padEnd(6)}${'0'.padEnd(6)}${mode.padEnd(8)}${'0'.padEnd(10)}\`\n`);
+    expect(parseArchive(header('100644')).members[0]!.mode).toBe(0o100644);
+    expect(() => parseArchive(header('100648'))).toThrow(/bad mode field "100648" at offset 48/);
+    expect(() => parseArchive(header('10x644'))).toThrow(/bad mode field/);
   });
 
   it('refuses thin archives and garbage', () => {
