@@ -2,6 +2,7 @@ import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { ELF_HEADER_MAX, ElfError, parseElfHeader } from '../formats/elf.js';
 import { osabiName } from '../formats/osabi.js';
 
 /**
@@ -28,12 +29,6 @@ export interface VerifyRequest {
 }
 
 export const HELLO_C = '#include <stdio.h>\n\nint main(void)\n{\n\tprintf("Hello, HermitCore!\\n");\n\treturn 0;\n}\n';
-
-/** e_ident[EI_OSABI] of an ELF file's first bytes, or undefined when they are not ELF. */
-export function elfOsabi(bytes: Uint8Array): number | undefined {
-  if (bytes.length < 16 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) return undefined;
-  return bytes[7];
-}
 
 const osabiText = (value: number): string => `0x${value.toString(16).padStart(2, '0')}${osabiName(value) ? ` (${osabiName(value)})` : ''}`;
 
@@ -77,8 +72,13 @@ async function compilerWorks(request: VerifyRequest): Promise<Verdict> {
     if (result.exitCode !== 0) {
       return { check: 'compiler', outcome: 'failed', detail: `${compiler} hello.c: exit code ${result.exitCode}: ${(result.all ?? '').trim().split('\n').slice(-5).join(' / ')}` };
     }
-    const osabi = elfOsabi((await readFile(path.join(dir, 'hello'))).subarray(0, 16));
-    if (osabi === undefined) return { check: 'compiler', outcome: 'failed', detail: `${compiler} made a file that is not ELF` };
+    let osabi: number;
+    try {
+      osabi = parseElfHeader((await readFile(path.join(dir, 'hello'))).subarray(0, ELF_HEADER_MAX)).osabi;
+    } catch (error) {
+      if (!(error instanceof ElfError)) throw error;
+      return { check: 'compiler', outcome: 'failed', detail: `${compiler} made no valid executable: ${error.message}` };
+    }
     if (osabi !== request.osabiValue) {
       return { check: 'compiler', outcome: 'failed', detail: `hello has OS/ABI ${osabiText(osabi)}, the profile wants ${osabiText(request.osabiValue)}` };
     }
