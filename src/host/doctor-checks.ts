@@ -114,7 +114,7 @@ function diskRows(facts: HostFacts, recipes: readonly string[]): CheckRow[] {
     wanted: `>= ${formatSize(neededMiB * MIB)}`,
     package: '',
     guessed: false,
-    neededBy: `${recipes.length} recipes (${needs.measured} measured)`,
+    neededBy: `${recipes.length} recipe${recipes.length === 1 ? '' : 's'} (${needs.measured} measured)`,
   });
   if (facts.work.device === facts.cache.device) return [row('work+cache', facts.work, needs.workMiB + needs.cacheMiB)];
   return [row('work', facts.work, needs.workMiB), row('cache', facts.cache, needs.cacheMiB)];
