@@ -49,10 +49,35 @@ Examples:
     .option('--offline', 'never touch the network: every source must already be in the cache')
     .option('--source <name=path>', 'build a recipe from a local folder or tarball instead of its pinned source (repeatable)', collect, [] as string[])
     .option('--touch', 'mark every task done without running it, like make -t (sources must be in the cache)')
-    .addHelpText('after', '\nEnds with one line: "summary: ran N tasks, skipped M, failed K in <time>". Ctrl-C stops every\nrunning step and exits 130; the next build resumes where this one stopped.')
+    .option('--no-artifact-cache', 'neither restore images from the artifact cache (<cache>/artifacts) nor store them there')
+    .option('--remote-cache <url>', 'also look images up in this HTTP cache (<url>/ac/<key>, <url>/cas/<sha256>); header from $HERMIT_CACHE_HEADER')
+    .option('--remote-cache-write', 'upload images built here to the remote cache')
+    .option('--ccache', 'run every compiler through ccache (cache in <cache>/ccache; $CCACHE_REMOTE_STORAGE is passed on)')
+    .addHelpText(
+      'after',
+      '\nEnds with "cache: R restored, S stored, M misses" and one line "summary: ran N tasks, skipped M, failed K in <time>"\n' +
+        '(restored tasks count as skipped). Ctrl-C stops every running step and exits 130; the next build resumes\nwhere this one stopped.',
+    )
     .action(async (recipes, options, command) => {
       const { buildCommand } = await import('./commands/build.js');
       process.exitCode = await buildCommand(recipes, { ...command.optsWithGlobals(), ...options });
+    });
+
+  const cache = cli.command('cache').description('inspect and trim the artifact cache and the compiler cache');
+  cache
+    .command('stats')
+    .description('show the artifact cache (entries, size, restores) and ccache --show-stats')
+    .action(async (_options, command) => {
+      const { cacheStatsCommand } = await import('./commands/cache.js');
+      process.exitCode = await cacheStatsCommand(command.optsWithGlobals());
+    });
+  cache
+    .command('prune')
+    .description('remove the least recently used artifacts until the cache fits')
+    .requiredOption('--max-size <size>', 'size to shrink to: 500M and 10G are decimal, 512Mi and 2GiB binary')
+    .action(async (options, command) => {
+      const { cachePruneCommand } = await import('./commands/cache.js');
+      process.exitCode = await cachePruneCommand({ ...command.optsWithGlobals(), ...options });
     });
 
   cli

@@ -1,4 +1,7 @@
 import { mkdir } from 'node:fs/promises';
+import type { ArtifactCounts } from '../cache/counts.js';
+import { BuildCache } from '../cache/build-cache.js';
+import type { CacheSettings } from '../cache/settings.js';
 import { TaskError, UserError } from '../errors.js';
 import { CounterBudget, type Budget } from '../graph/budget.js';
 import { LazyJobserver } from '../graph/jobserver.js';
@@ -126,6 +129,8 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Use a plain counter instead of a make jobserver (no make will run). */
   readonly budget?: Budget;
+  /** Artifact and compiler caches (src/cache/); without them every task builds. */
+  readonly cache?: { readonly settings: CacheSettings; readonly warn: (line: string) => void };
   /** Record tasks as done without running them (like `make -t`). */
   readonly touch?: boolean;
   /** Run only these kinds of task (e.g. fetch); the others are left alone. */
@@ -135,6 +140,8 @@ export interface ExecuteOptions {
 export interface BuildOutcome extends BuildSummary {
   readonly errors: ReadonlyArray<{ task: PlannedTask; error: unknown }>;
   readonly cancelled: boolean;
+  /** What the artifact cache did, when it was used. */
+  readonly cache?: ArtifactCounts | undefined;
 }
 
 /** Runs a prepared build under the work-directory lock and one job budget. */
@@ -159,8 +166,29 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
         });
       }
     }
+    // Fetch-only and touch runs neither restore nor store.
+    const cache = options.cache && !options.only && !options.touch
+      ? await BuildCache.open(
+          {
+            ...prepared,
+            layout: ctx.layout,
+            state: ctx.state,
+            target: ctx.toolchain.profile.target,
+            path: ctx.baseEnv.PATH ?? '',
+            forced: new Set(options.force ?? []),
+            isUpToDate: (task) => isUpToDate(prepared, task),
+          },
+          options.cache.settings,
+          {
+            warn: options.cache.warn,
+            lateStarted: (task) => reporter.taskStarted?.(task),
+            lateFinished: (task, status, ms, error) => reporter.taskFinished?.(task, status, ms, error),
+          },
+        )
+      : undefined;
     const runCtx: BuildContext = {
       ...ctx,
+      compilers: cache?.compilers,
       // Steps look the jobserver up when they start: it exists only once a task took a slot.
       get jobserver() {
         return jobserver?.server;
@@ -180,26 +208,37 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
       weight: (task) => (task.kind === 'fetch' ? 0 : 1),
       keepGoing: options.keepGoing ?? false,
       ...(options.signal ? { signal: options.signal } : {}),
-      isUpToDate: (task) => isUpToDate(prepared, task),
+      isUpToDate: async (task) => (cache?.skips(task) ?? false) || isUpToDate(prepared, task),
       run: async (task, signal) => {
-        await (options.touch ? touchTask : runTask)(runCtx, task, signal);
-        await ctx.state.write(task.recipe, task.kind, prepared.keys.get(task.id)!);
+        const build = async (one: PlannedTask): Promise<void> => {
+          await (options.touch ? touchTask : runTask)(runCtx, one, signal);
+          await ctx.state.write(one.recipe, one.kind, prepared.keys.get(one.id)!);
+        };
+        await (cache ? cache.run(task, build) : build(task));
       },
       onEvent: (event) => {
         if (event.type === 'started') reporter.taskStarted?.(event.task);
-        else reporter.taskFinished?.(event.task, event.status, event.ms, event.error);
+        else {
+          const status = event.status === 'success' && cache?.restored.has(event.task.id) ? 'restored' : event.status;
+          reporter.taskFinished?.(event.task, status, event.ms, event.error);
+        }
       },
     });
+    await cache?.finish();
     const count = (wanted: string): number => [...result.status.values()].filter((s) => s === wanted).length;
+    // A restored task built nothing: the summary counts it as skipped, the cache line as restored.
+    // A skipped task that ran after all (its recipe's restore failed) counts as run.
+    const moved = (cache?.restored.size ?? 0) - (cache?.ranLate.size ?? 0);
     const outcome: BuildOutcome = {
-      ran: count('success') + count('failed'),
-      skipped: count('skipped'),
+      ran: count('success') + count('failed') - moved,
+      skipped: count('skipped') + moved,
       failed: count('failed'),
       notStarted: count('aborted'),
       elapsedMs: Date.now() - started,
       notes: [...plan.overridden].filter((name) => plan.recipes.some((r) => r.name === name)).map((name) => `source override: ${name}`),
       errors: [...result.errors].map(([id, error]) => ({ task: plan.tasks.get(id)!, error: wrapUnexpected(plan.tasks.get(id)!, error, ctx.layout) })),
       cancelled: result.cancelled,
+      cache: cache?.counts,
     };
     await reporter.end?.(outcome);
     return outcome;

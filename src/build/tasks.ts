@@ -3,6 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { escapePath, glob } from 'tinyglobby';
 import { TaskError } from '../errors.js';
+import type { CompilerCache } from '../cache/ccache.js';
 import type { Jobserver } from '../graph/jobserver.js';
 import { STAGED_KINDS, TASK_KINDS, kindsOf, transitiveNeeds, type PlannedTask, type TaskKind } from '../graph/plan.js';
 import type { TaskState } from '../graph/state.js';
@@ -43,6 +44,8 @@ export interface BuildContext {
   readonly outDir: string;
   /** The host's package database, for shared-library dependencies (one per build, it caches). */
   readonly host?: HostPackages;
+  /** Wraps the compilers of every step in ccache (`--ccache`). */
+  readonly compilers?: CompilerCache | undefined;
   /** Progress of a running task (download bytes), for the terminal view. */
   readonly onProgress?: ((task: PlannedTask, text: string) => void) | undefined;
 }
@@ -129,7 +132,7 @@ export async function outputsPresent(ctx: BuildContext, task: PlannedTask): Prom
 async function runSteps(ctx: BuildContext, task: PlannedTask, steps: readonly Step[], logFile: string, signal: AbortSignal): Promise<void> {
   const recipe = recipeOf(ctx, task);
   const argvs = expandSteps(ctx, recipe, task.kind, steps);
-  const env = stepEnv(ctx, recipe);
+  const env = ctx.compilers ? await ctx.compilers.environment(recipe.name, stepEnv(ctx, recipe)) : stepEnv(ctx, recipe);
   const cwd = ctx.layout.obj(recipe.name);
   await mkdir(cwd, { recursive: true });
   for (const [index, argv] of argvs.entries()) {

@@ -1,4 +1,6 @@
 import { executeBuild, prepareBuild } from '../build/execute.js';
+import { cacheLine } from '../cache/counts.js';
+import { resolveCacheSettings, type CacheFlags } from '../cache/settings.js';
 import type { TaskKind } from '../graph/plan.js';
 import { parseOverrides } from '../sources/override.js';
 import { printFailure } from '../ui/failure.js';
@@ -7,7 +9,7 @@ import { summaryLine, type BuildReporter } from '../ui/reporter.js';
 import { resolveContext, type GlobalOptions } from './context.js';
 import { outDirOf, refreshIndex, withPackaging, type PackagingOptions } from './packaging.js';
 
-export interface BuildCommandOptions extends GlobalOptions, PackagingOptions {
+export interface BuildCommandOptions extends GlobalOptions, PackagingOptions, CacheFlags {
   readonly force?: string[] | undefined;
   readonly keepGoing?: boolean | undefined;
   readonly offline?: boolean | undefined;
@@ -32,6 +34,7 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
   const toolchain = withPackaging(context.toolchain, options);
   const outDir = outDirOf(options);
   const prepared = await prepareBuild({ ...context, toolchain, selected: recipes, offline: options.offline ?? false, overrides, outDir });
+  const cacheSettings = resolveCacheSettings(context.cacheDir, context.toolchain.profile.cache, options, process.env);
   const controller = new AbortController();
   let interrupted: string | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -53,9 +56,11 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
       signal: controller.signal,
       ...(only ? { only } : {}),
       touch: options.touch ?? false,
+      cache: { settings: cacheSettings, warn: (line) => process.stderr.write(`warning: ${line}\n`) },
     });
     if (!interrupted) for (const { error } of outcome.errors) printFailure(error);
     if (outcome.notStarted > 0) process.stdout.write(`not started: ${outcome.notStarted} tasks\n`);
+    if (outcome.cache) process.stdout.write(`${cacheLine(outcome.cache)}\n`);
     process.stdout.write(`${summaryLine(outcome)}\n`);
     if (interrupted) return 130;
     // The index covers every package in the output folder, so it follows any package task.

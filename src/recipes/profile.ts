@@ -30,6 +30,19 @@ export const profileFileSchema = z.strictObject({
   'source-date-epoch': z.number().int().nonnegative().default(1672531200),
   /** How the members of the .deb files are compressed (`--compress` overrides it). */
   compression: z.enum(COMPRESSIONS).default('xz'),
+  /** Shared caches (see src/cache/): none of these change what is built, so none enter a key. */
+  cache: z
+    .strictObject({
+      /** Base URL of a remote artifact cache (`<url>/ac/<task key>`, `<url>/cas/<sha256>`). */
+      remote: z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL').optional(),
+      /** Upload artifacts built here to the remote cache. */
+      'remote-write': z.boolean().default(false),
+      /** Wrap every compiler in ccache. */
+      ccache: z.boolean().default(false),
+      /** ccache's own remote storage (its `remote_storage` setting); CCACHE_REMOTE_STORAGE wins. */
+      'ccache-remote': z.string().min(1).optional(),
+    })
+    .prefault({}),
 });
 export type ProfileFile = z.infer<typeof profileFileSchema>;
 
@@ -46,6 +59,14 @@ export interface Profile {
   readonly compression: Compression;
   /** Premirror base URLs; folders are already turned into file:// URLs. */
   readonly mirrors: readonly string[];
+  readonly cache: ProfileCache;
+}
+
+export interface ProfileCache {
+  readonly remote: string | undefined;
+  readonly remoteWrite: boolean;
+  readonly ccache: boolean;
+  readonly ccacheRemote: string | undefined;
 }
 
 /** A premirror entry as a base URL: URLs stay, folders become absolute file:// URLs. */
@@ -65,5 +86,11 @@ export function toProfile(file: ProfileFile, baseDir = process.cwd()): Profile {
     sourceDateEpoch: file['source-date-epoch'],
     compression: file.compression,
     mirrors: file.mirrors.map((entry) => mirrorUrl(entry, baseDir)),
+    cache: {
+      remote: file.cache.remote,
+      remoteWrite: file.cache['remote-write'],
+      ccache: file.cache.ccache,
+      ccacheRemote: file.cache['ccache-remote'],
+    },
   };
 }

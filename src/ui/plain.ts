@@ -12,6 +12,7 @@ export function plainReporter(out: Writable): BuildReporter {
     taskStarted: (task) => write(`start   ${task.id}`),
     taskFinished: (task, status, ms, error) => {
       if (status === 'success') write(`done    ${task.id} (${formatDuration(ms)})`);
+      if (status === 'restored') write(`restored ${task.id} from the cache (${formatDuration(ms)})`);
       if (status === 'failed') write(`FAILED  ${task.id} after ${formatDuration(ms)}: ${describeError(error).split('\n')[0]}`);
     },
   };

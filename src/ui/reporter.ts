@@ -1,6 +1,7 @@
 import type { Plan, PlannedTask } from '../graph/plan.js';
 
-export type FinishedStatus = 'success' | 'failed' | 'skipped';
+/** `restored`: the task's result came from the artifact cache instead of being built. */
+export type FinishedStatus = 'success' | 'failed' | 'skipped' | 'restored';
 
 export interface BuildSummary {
   readonly ran: number;

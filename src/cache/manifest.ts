@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+
+/** One entry of an install image: a regular file (with size and mode) or a symbolic link. */
+export const imageFileSchema = z.union([
+  z.strictObject({ path: z.string().min(1), size: z.number().int().nonnegative(), mode: z.number().int().min(0).max(0o777) }),
+  z.strictObject({ path: z.string().min(1), link: z.string() }),
+]);
+export type ImageFile = z.infer<typeof imageFileSchema>;
+
+/**
+ * What the cache stores beside each archive (`ac/<task key>`): enough to find the archive
+ * (`cas/<sha256>`), verify it, and check that what it unpacked is the image that was stored.
+ */
+export const manifestSchema = z.strictObject({
+  format: z.literal(1),
+  /** The key of the task that produced the image. */
+  key: sha256,
+  recipe: z.string().min(1),
+  version: z.string().min(1),
+  task: z.enum(['install', 'osabi']),
+  archive: z.strictObject({
+    sha256,
+    size: z.number().int().nonnegative(),
+    /** A tar stream compressed with zstd. */
+    format: z.literal('tar+zstd'),
+  }),
+  /** Files and links of the image, sorted by path; folders are implied. */
+  files: z.array(imageFileSchema),
+  created: z.string(),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
+
+/** A manifest (or archive) that cannot be what the cache says it is. */
+export class CorruptArtifact extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CorruptArtifact';
+  }
+}
+
+/** Parses a stored manifest and checks it belongs to `key`. Never trusts what a server sent. */
+export function parseManifest(text: string, key: string): Manifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new CorruptArtifact(`manifest of ${key.slice(0, 12)} is not JSON`);
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new CorruptArtifact(`manifest of ${key.slice(0, 12)} is invalid: ${issue.path.join('.') || '(top)'}: ${issue.message}`);
+  }
+  if (parsed.data.key !== key) throw new CorruptArtifact(`manifest stored under ${key.slice(0, 12)} is for key ${parsed.data.key.slice(0, 12)}`);
+  return parsed.data;
+}
+
+export function serializeManifest(manifest: Manifest): string {
+  return `${JSON.stringify(manifest, null, 1)}\n`;
+}
+
+/** Differences between two image listings, at most `limit` of them, for an error message. */
+export function compareFiles(expected: readonly ImageFile[], actual: readonly ImageFile[], limit = 3): string[] {
+  const describe = (file: ImageFile): string => ('link' in file ? `-> ${file.link}` : `${file.size} bytes, mode ${file.mode.toString(8)}`);
+  const want = new Map(expected.map((f) => [f.path, describe(f)]));
+  const have = new Map(actual.map((f) => [f.path, describe(f)]));
+  const problems: string[] = [];
+  for (const [file, what] of want) {
+    const got = have.get(file);
+    if (got === undefined) problems.push(`${file} is missing`);
+    else if (got !== what) problems.push(`${file}: expected ${what}, found ${got}`);
+  }
+  for (const file of have.keys()) if (!want.has(file)) problems.push(`${file} is not in the manifest`);
+  return problems.slice(0, limit);
+}

@@ -1,0 +1,110 @@
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { listImage, packImage, restoreModes, unpackImage } from '../../src/cache/archive.js';
+import { ArtifactCache, type ImageOrigin } from '../../src/cache/artifacts.js';
+import { LocalStore } from '../../src/cache/local.js';
+import { compareFiles, parseManifest } from '../../src/cache/manifest.js';
+import { tempDir } from '../support/tmp.js';
+
+const KEY = 'c'.repeat(64);
+
+function makeImage(dir: string): void {
+  mkdirSync(path.join(dir, 'opt/hermit/bin'), { recursive: true });
+  mkdirSync(path.join(dir, 'opt/hermit/lib'), { recursive: true });
+  writeFileSync(path.join(dir, 'opt/hermit/bin/x86_64-hermit-gcc'), '#!/bin/sh\necho gcc\n');
+  chmodSync(path.join(dir, 'opt/hermit/bin/x86_64-hermit-gcc'), 0o755);
+  linkSync(path.join(dir, 'opt/hermit/bin/x86_64-hermit-gcc'), path.join(dir, 'opt/hermit/bin/x86_64-hermit-gcc-12'));
+  symlinkSync('x86_64-hermit-gcc', path.join(dir, 'opt/hermit/bin/gcc'));
+  writeFileSync(path.join(dir, 'opt/hermit/lib/libc.a'), Buffer.alloc(5000, 7));
+  chmodSync(path.join(dir, 'opt/hermit/lib/libc.a'), 0o664);
+}
+
+describe('image archives', () => {
+  it('round-trip files, modes, hard links and symbolic links', async () => {
+    const root = await tempDir();
+    const image = path.join(root, 'image');
+    makeImage(image);
+    const packed = await packImage(image, path.join(root, 'image.tar.zst'));
+    expect(packed.size).toBe(statSync(path.join(root, 'image.tar.zst')).size);
+    const before = await listImage(image);
+    await unpackImage(path.join(root, 'image.tar.zst'), path.join(root, 'out'));
+    await restoreModes(path.join(root, 'out'), before);
+    expect(before.map((f) => f.path)).toEqual([
+      'opt/hermit/bin/gcc',
+      'opt/hermit/bin/x86_64-hermit-gcc',
+      'opt/hermit/bin/x86_64-hermit-gcc-12',
+      'opt/hermit/lib/libc.a',
+    ]);
+    expect(await listImage(path.join(root, 'out'))).toEqual(before);
+    expect(statSync(path.join(root, 'out/opt/hermit/lib/libc.a')).mode & 0o777).toBe(0o664);
+    expect(statSync(path.join(root, 'out/opt/hermit/bin/x86_64-hermit-gcc')).ino).toBe(statSync(path.join(root, 'out/opt/hermit/bin/x86_64-hermit-gcc-12')).ino);
+  });
+
+  it('lists what differs between a manifest and an unpacked image', () => {
+    const want = [{ path: 'a', size: 1, mode: 0o644 }, { path: 'b', link: 'a' }];
+    expect(compareFiles(want, want)).toEqual([]);
+    expect(compareFiles(want, [{ path: 'a', size: 2, mode: 0o644 }, { path: 'c', link: 'a' }])).toEqual([
+      'a: expected 1 bytes, mode 644, found 2 bytes, mode 644',
+      'b is missing',
+      'c is not in the manifest',
+    ]);
+  });
+
+  it('refuses manifests that are not for their key', () => {
+    expect(() => parseManifest('{', KEY)).toThrow(/not JSON/);
+    expect(() => parseManifest('{"format": 2}', KEY)).toThrow(/invalid: format/);
+  });
+});
+
+describe('the local artifact cache', () => {
+  const origin: ImageOrigin = { key: KEY, recipe: 'gcc', version: '12.2', task: 'osabi' };
+
+  async function stored(): Promise<{ root: string; cache: ArtifactCache; warnings: string[] }> {
+    const root = await tempDir();
+    makeImage(path.join(root, 'image'));
+    const warnings: string[] = [];
+    const cache = new ArtifactCache(new LocalStore(path.join(root, 'artifacts')), undefined, { write: false, warn: (line) => warnings.push(line) });
+    await cache.store(origin, path.join(root, 'image'), () => undefined);
+    return { root, cache, warnings };
+  }
+
+  it('stores an image and restores it elsewhere', async () => {
+    const { root, cache, warnings } = await stored();
+    expect(cache.counts.stored).toBe(1);
+    const hit = await cache.lookup(KEY, 'gcc');
+    expect(hit?.from).toBe('local');
+    expect(hit?.manifest).toMatchObject({ key: KEY, recipe: 'gcc', version: '12.2', task: 'osabi', archive: { format: 'tar+zstd' } });
+    mkdirSync(path.join(root, 'work/image/gcc/stale'), { recursive: true });
+    expect(await cache.restore(hit!, path.join(root, 'work/image/gcc'), () => undefined)).toBe(true);
+    expect(readFileSync(path.join(root, 'work/image/gcc/opt/hermit/bin/x86_64-hermit-gcc'), 'utf8')).toBe('#!/bin/sh\necho gcc\n');
+    expect(existsSync(path.join(root, 'work/image/gcc/stale'))).toBe(false);
+    expect(readdirSync(path.join(root, 'work/image'))).toEqual(['gcc']);
+    expect(warnings).toEqual([]);
+    expect(await cache.lookup('d'.repeat(64), 'gcc')).toBeUndefined();
+  });
+
+  it('discards an archive whose bytes changed, and reports it', async () => {
+    const { root, cache, warnings } = await stored();
+    const hit = (await cache.lookup(KEY, 'gcc'))!;
+    const blob = path.join(root, 'artifacts/cas', hit.manifest.archive.sha256);
+    const bytes = readFileSync(blob);
+    bytes[20]! ^= 1;
+    writeFileSync(blob, bytes);
+    expect(await cache.restore(hit, path.join(root, 'work/image/gcc'), () => undefined)).toBe(false);
+    expect(cache.counts.corrupt).toBe(1);
+    expect(warnings).toEqual([expect.stringMatching(/^artifact cache: gcc osabi cccccccccccc: the local archive has sha256 \w{12}, its manifest says \w{12}; discarded it/)]);
+    expect(existsSync(blob)).toBe(false);
+    expect(await cache.lookup(KEY, 'gcc')).toBeUndefined();
+  });
+
+  it('discards an archive that does not hold the files its manifest lists', async () => {
+    const { root, cache, warnings } = await stored();
+    const hit = (await cache.lookup(KEY, 'gcc'))!;
+    const lying = { ...hit, manifest: { ...hit.manifest, files: [...hit.manifest.files, { path: 'opt/hermit/bin/as', size: 1, mode: 0o755 }] } };
+    expect(await cache.restore(lying, path.join(root, 'work/image/gcc'), () => undefined)).toBe(false);
+    expect(warnings[0]).toContain('does not hold the image its manifest lists (opt/hermit/bin/as is missing)');
+    expect(existsSync(path.join(root, 'work/image/gcc'))).toBe(false);
+    expect(readdirSync(path.join(root, 'work/image'))).toEqual([]);
+  });
+});
