@@ -17,8 +17,14 @@ const isGccRecipe = (name: string): boolean => name === 'gcc' || name.startsWith
 
 export function doctorInput(toolchain: Toolchain, jobs: number): DoctorInput {
   const recipes = [...toolchain.recipes.values()];
+  const tools = toolRequirements(recipes, PACKAGE_COMPRESSORS[toolchain.profile.compression]);
+  // The profile's `cache: {ccache: true}` wraps every recipe's compilers in ccache.
+  if (toolchain.profile.cache.ccache && !tools.some((t) => t.command === 'ccache')) {
+    tools.push({ command: 'ccache', neededBy: recipes.map((r) => r.name).sort() });
+    tools.sort((a, b) => (a.command < b.command ? -1 : 1));
+  }
   return {
-    tools: toolRequirements(recipes, PACKAGE_COMPRESSORS[toolchain.profile.compression]),
+    tools,
     gccRecipes: recipes.map((r) => r.name).filter(isGccRecipe).sort(),
     recipes: recipes.map((r) => r.name),
     jobs,

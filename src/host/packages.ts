@@ -24,6 +24,7 @@ export const COMMAND_PACKAGES: Readonly<Record<string, string>> = {
   flex: 'flex',
   lex: 'flex',
   cmake: 'cmake',
+  ccache: 'ccache',
   nasm: 'nasm',
   patch: 'patch',
   xz: 'xz-utils',

@@ -126,6 +126,14 @@ describe('doctor', () => {
     expect(readFileSync(machine.aptLog, 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
   });
 
+  it('asks for ccache when the profile wraps compilers in it', async () => {
+    const root = await tempDir();
+    const machine = await fakeMachine(root);
+    writeFileSync(path.join(machine.toolchain, 'toolchain.yaml'), 'cache:\n  ccache: true\n');
+    const result = await runCli(['--toolchain', machine.toolchain, '--work', path.join(root, 'w'), '--cache', path.join(root, 'c'), 'doctor'], { PATH: machine.bin });
+    expect(rowOf(result.stdout, 'command ccache')).toEqual(['command ccache', 'missing', 'not on PATH', 'any', 'ccache', 'gcc-bootstrap, libhermit']);
+  });
+
   it('a failing apt-get install is reported and doctor fails', async () => {
     const root = await tempDir();
     const machine = await fakeMachine(root);
