@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, writeSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
@@ -136,11 +136,20 @@ async function attempt(url: string, part: string, options: DownloadOptions, time
   if (offset > 0) options.log?.(`resuming ${url} at byte ${offset}`);
   const total = Number(response.headers['content-length']) + offset || undefined;
   let transferred = offset;
-  await pipeline(
-    request,
-    counter(hash, (n) => options.onProgress?.({ url, transferred: (transferred += n), total })),
-    createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }),
-  );
+  // Every chunk is written as it arrives, synchronously: a connection that breaks leaves all the
+  // bytes received so far in the .part for the next attempt to resume from (a write stream would
+  // drop what it still buffered when the pipeline fails).
+  const fd = openSync(part, offset > 0 ? 'a' : 'w');
+  try {
+    for await (const chunk of request as AsyncIterable<Buffer>) {
+      writeSync(fd, chunk);
+      hash.update(chunk);
+      transferred += chunk.length;
+      options.onProgress?.({ url, transferred, total });
+    }
+  } finally {
+    closeSync(fd);
+  }
   return hash.digest('hex');
 
   async function attemptFromScratch(): Promise<string> {
