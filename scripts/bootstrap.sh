@@ -1,8 +1,66 @@
 #!/usr/bin/env bash
-# Brings a fresh Debian/Ubuntu machine to a built toolchain: host packages, Node dependencies,
-# then the toolchain and its packages in ./build.
+# Brings a fresh Debian/Ubuntu machine from a clean clone to a built toolchain and its packages:
+#   1. Node.js >= 20.19 and npm (from apt when they are missing or too old),
+#   2. the Node dependencies (npm ci, which also compiles the CLI),
+#   3. the host prerequisites the recipes need: `hermit-toolchain doctor`, and `doctor --fix`
+#      (as root, through sudo when needed) when something is missing,
+#   4. the toolchain, its .deb packages and their apt index: `hermit-toolchain build` -> build/out.
+# With --install it then installs them on this machine (`hermit-toolchain bootstrap --from
+# build/out`: /opt/hermit, PATH through /etc/profile.d). Other arguments go to the build
+# (recipe names, -j N, --keep-going).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-npm ci
-npx hermit-toolchain build "$@"
+
+install=false
+build_args=()
+for arg in "$@"; do
+  if [[ "$arg" == --install ]]; then install=true; else build_args+=("$arg"); fi
+done
+
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null; then
+    sudo "$@"
+  else
+    echo "bootstrap: this step needs root and there is no sudo: $*" >&2
+    exit 1
+  fi
+}
+
+node_ok() {
+  command -v node >/dev/null && command -v npm >/dev/null &&
+    node -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 20 || (major === 20 && minor >= 19) ? 0 : 1)'
+}
+
+if ! node_ok; then
+  echo "bootstrap: installing Node.js and npm with apt-get"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm ca-certificates
+  if ! node_ok; then
+    echo "bootstrap: this distribution's Node.js is $(node --version 2>/dev/null || echo missing); hermit-toolchain needs >= 20.19" >&2
+    echo "bootstrap: Debian 13 ships one; elsewhere install Node.js 20 or newer (e.g. from nodejs.org), then run this again" >&2
+    exit 1
+  fi
+fi
+
+echo "bootstrap: npm ci"
+npm ci --no-audit --no-fund
+
+cli=(node bin/hermit-toolchain.js)
+echo "bootstrap: hermit-toolchain doctor"
+if ! "${cli[@]}" doctor; then
+  echo "bootstrap: hermit-toolchain doctor --fix"
+  as_root "$(command -v node)" bin/hermit-toolchain.js doctor --fix
+fi
+
+echo "bootstrap: hermit-toolchain build ${build_args[*]}"
+"${cli[@]}" build "${build_args[@]}"
+
+if $install; then
+  echo "bootstrap: hermit-toolchain bootstrap --from build/out"
+  as_root "$(command -v node)" bin/hermit-toolchain.js bootstrap --from build/out
+else
+  echo "bootstrap: packages and apt index in build/out; install them here with:"
+  echo "  sudo npx hermit-toolchain bootstrap --from build/out"
+fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages hermit-toolchain needs on this machine.
+# Installs Debian packages from fixed lists, without Node (CI runs it before `npm cit`).
 #   scripts/install-deps.sh          what building the toolchain needs
 #   scripts/install-deps.sh --test   that, plus what the test suite uses as oracles and servers
+# On a developer machine scripts/bootstrap.sh uses `hermit-toolchain doctor --fix` instead, which
+# derives the build's packages from the recipes' `tools` (and checks versions, headers and disk).
 set -euo pipefail
 
 build_packages=(

@@ -1,4 +1,4 @@
-import { Command, Option } from '@commander-js/extra-typings';
+import { Argument, Command, Option } from '@commander-js/extra-typings';
 import { COMPRESSIONS } from './package/compress.js';
 import { UserError } from './errors.js';
 import { printFailure } from './ui/failure.js';
@@ -6,6 +6,8 @@ import { printFailure } from './ui/failure.js';
 // Commands are imported when they run, so `--help` or a build with nothing to do does not load
 // every library the other commands use.
 const GRAPH_FORMATS = ['text', 'dot', 'json'] as const;
+// Kept here rather than imported from commands/binfmt.ts, which would load that module for every command.
+const BINFMT_ACTIONS = ['register', 'unregister', 'status'] as const;
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -137,6 +139,60 @@ SOURCE_DATE_EPOCH (environment, for --tree) or the profile's source-date-epoch c
     .action(async (_options, command) => {
       const { listCommand } = await import('./commands/list.js');
       process.exitCode = await listCommand(command.optsWithGlobals());
+    });
+
+  cli
+    .command('doctor')
+    .description('check that this machine has everything a full build needs (commands, GCC\'s libraries, disk, cores, memory)')
+    .option('--fix', 'install the missing Debian packages with apt-get (as root; otherwise print the command)')
+    .addHelpText('after', '\nPrints one row per check with the Debian package that provides what is missing; needs no network.\nExit code 0 only when nothing needed is missing (warnings do not count).')
+    .action(async (options, command) => {
+      const { doctorCommand } = await import('./commands/doctor.js');
+      process.exitCode = await doctorCommand({ ...command.optsWithGlobals(), ...options });
+    });
+
+  cli
+    .command('bootstrap')
+    .description('install a working toolchain on this machine from an apt repository, or build one first')
+    .argument('[packages...]', 'packages to install (default: hermit-toolchain if the repository has it, else all)')
+    .option('--from <dir|url>', 'apt repository to install from: a folder (e.g. another machine\'s <work>/out) or a URL (default: build here)')
+    .option('--root <dir>', 'install under this folder (dpkg --root, files under it) instead of this machine')
+    .option('--dry-run', 'print every action without doing it')
+    .option('--binfmt', 'also register the HermitCore loader with binfmt_misc')
+    .option('--binfmt-dir <dir>', 'the binfmt_misc mount to use (default: /proc/sys/fs/binfmt_misc, under --root when given)')
+    .addOption(outOption())
+    .addHelpText(
+      'after',
+      `
+Writes /etc/apt/sources.list.d/hermit-toolchain.list ("deb [trusted=yes] <repository> ./"), runs
+apt-get update for that list alone and apt-get install, writes /etc/profile.d/hermit-toolchain.sh
+(<prefix>/bin on PATH), then verifies: packages installed and intact, PATH, and a hello world built
+with <prefix>/bin/<target>-gcc (skipped when the packages have no compiler). Needs root unless
+--dry-run or --root.`,
+    )
+    .action(async (packages, options, command) => {
+      const { bootstrapCommand } = await import('./commands/bootstrap.js');
+      process.exitCode = await bootstrapCommand(packages, { ...command.optsWithGlobals(), ...options });
+    });
+
+  cli
+    .command('binfmt')
+    .description('register the HermitCore loader with binfmt_misc, so HermitCore executables start like Linux ones')
+    .addArgument(new Argument('<action>', 'what to do').choices(BINFMT_ACTIONS))
+    .option('--binfmt-dir <dir>', 'the binfmt_misc mount to use', '/proc/sys/fs/binfmt_misc')
+    .option('--dry-run', 'print the exact line and every write without doing them')
+    .addHelpText(
+      'after',
+      `
+The entry matches ELF files whose OS/ABI byte (offset 7) is the profile's osabi and runs
+<prefix>/bin/proxy on them, e.g. for the default profile (Standalone, 0xFF):
+  :hermit:M:7:\\xff::/opt/hermit/bin/proxy:
+register keeps an identical entry and replaces a different one; status exits 0 only when the
+registered entry is the profile's and enabled.`,
+    )
+    .action(async (action, options, command) => {
+      const { binfmtCommand } = await import('./commands/binfmt.js');
+      process.exitCode = await binfmtCommand(action, { ...command.optsWithGlobals(), ...options });
     });
 
   cli

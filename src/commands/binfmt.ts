@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import { BinfmtError, hermitEntry } from '../host/binfmt.js';
+import { BINFMT_DIR, BinfmtMisc, entryStatus, registerEntry, unregisterEntry } from '../host/binfmt-misc.js';
+import { PROFILE_FILE, loadProfile } from '../recipes/load.js';
+import type { Profile } from '../recipes/profile.js';
+import { PACKAGE_ROOT, type GlobalOptions } from './context.js';
+
+export const BINFMT_ACTIONS = ['register', 'unregister', 'status'] as const;
+export type BinfmtAction = (typeof BINFMT_ACTIONS)[number];
+
+export interface BinfmtOptions extends GlobalOptions {
+  readonly binfmtDir?: string | undefined;
+  readonly dryRun?: boolean | undefined;
+}
+
+/** Only the profile matters here (prefix and OS/ABI): no recipes are needed to register. */
+export async function profileOf(options: GlobalOptions): Promise<Profile> {
+  const toolchainDir = path.resolve(options.toolchain ?? PACKAGE_ROOT);
+  return loadProfile(options.config ? path.resolve(options.config) : path.join(toolchainDir, PROFILE_FILE));
+}
+
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+/** `binfmt register|unregister|status`: the kernel starts HermitCore executables through the proxy. */
+export async function binfmtCommand(action: BinfmtAction, options: BinfmtOptions): Promise<number> {
+  const profile = await profileOf(options);
+  const entry = hermitEntry(profile.osabiValue, profile.prefix);
+  const fs = new BinfmtMisc(path.resolve(options.binfmtDir ?? BINFMT_DIR));
+  const run = { dryRun: options.dryRun === true, print };
+  try {
+    switch (action) {
+      case 'register':
+        await registerEntry(fs, entry, run);
+        return 0;
+      case 'unregister':
+        await unregisterEntry(fs, entry.name, run);
+        return 0;
+      case 'status': {
+        const { lines, ok } = await entryStatus(fs, entry);
+        lines.forEach(print);
+        return ok ? 0 : 1;
+      }
+    }
+  } catch (error) {
+    if (error instanceof BinfmtError) throw new UserError(error.message, { cause: error });
+    throw error;
+  }
+}
