@@ -239,6 +239,13 @@ Examples:
 /** Runs the CLI; returns the exit code instead of exiting so tests can call it. */
 export async function main(argv: readonly string[]): Promise<number> {
   process.exitCode = 0;
+  // `hermit-toolchain list | head` closes our stdout early: that is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   try {
     await program().parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Entry, ZipFile } from 'yauzl';
 import { UserError } from '../errors.js';
@@ -60,6 +61,11 @@ export class EntryGuard {
         return undefined;
       }
     }
+    if (type === 'hardlink' && insideFolder(linkTarget ?? '') === relative) {
+      // A file linked to itself: some archives (Debian's binutils-2.40.tar.xz) list every file
+      // twice, the second time as such a link. Writing it would replace the file by nothing.
+      return undefined;
+    }
     if (type === 'symlink' || type === 'hardlink') {
       const target = linkTarget ?? '';
       // A symlink target is relative to the link's folder; a hard link names a path in the archive.
@@ -83,6 +89,30 @@ export class EntryGuard {
 }
 
 const SAFE_MODE = 0o777;
+
+/**
+ * Gathers a pipe's small reads into large chunks. node-tar writes each chunk of an entry as it
+ * gets it, through the thread pool: fed 64 KiB pipe reads, unpacking gcc meant millions of
+ * small writes and thread hand-offs; fed megabytes, most files are written in one go.
+ */
+function rechunk(size = 4 << 20): Transform {
+  let parts: Buffer[] = [];
+  let held = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      parts.push(chunk);
+      held += chunk.length;
+      if (held < size) return done();
+      const whole = Buffer.concat(parts, held);
+      parts = [];
+      held = 0;
+      done(null, whole);
+    },
+    flush(done) {
+      done(null, held > 0 ? Buffer.concat(parts, held) : undefined);
+    },
+  });
+}
 
 async function extractTar(archive: string, format: Format, into: string, guard: EntryGuard): Promise<void> {
   const [tar, { execa }] = await Promise.all([import('tar'), import('execa')]);
@@ -112,7 +142,7 @@ async function extractTar(archive: string, format: Format, into: string, guard: 
   const tool = SYSTEM_DECOMPRESSOR[format];
   if (tool) {
     const decompress = execa(tool, ['-dc', archive], { stdout: 'pipe', stderr: 'pipe', buffer: { stdout: false } });
-    await Promise.all([pipeline(decompress.stdout, extract), decompress]);
+    await Promise.all([pipeline(decompress.stdout, rechunk(), extract), decompress]);
   } else {
     // node-tar recognises gzip by its magic bytes.
     await pipeline(createReadStream(archive), extract);

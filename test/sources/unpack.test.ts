@@ -71,6 +71,17 @@ describe('safe unpacking', () => {
     expect(existsSync('/tmp/evil-absolute.txt')).toBe(false);
   });
 
+  it('ignores a file listed again as a hard link to itself', async () => {
+    const { dest, result } = await unpackRaw([
+      { name: 'top/a.txt', data: 'kept' },
+      { name: 'top/a.txt', type: 'hardlink', link: 'top/a.txt' },
+      { name: 'top/b.txt', type: 'hardlink', link: 'top/a.txt' },
+    ]);
+    expect(result).toBeUndefined();
+    expect(readFileSync(path.join(dest, 'a.txt'), 'utf8')).toBe('kept');
+    expect(readFileSync(path.join(dest, 'b.txt'), 'utf8')).toBe('kept');
+  });
+
   it('drops device nodes and setuid bits and never keeps ownership', async () => {
     const { dest, result } = await unpackRaw([
       { name: 'top/dev', type: 'chardev' },
