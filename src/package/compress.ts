@@ -51,7 +51,14 @@ async function writeTo(stream: Writable, chunk: Uint8Array, failed: () => Error 
   const error = failed();
   if (error) throw error;
   if (!stream.write(chunk)) {
-    await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+    // Whichever event comes first, the other listener is removed: left behind, one per full
+    // buffer, they pile up on the stream.
+    const done = new AbortController();
+    try {
+      await Promise.race([once(stream, 'drain', { signal: done.signal }), once(stream, 'close', { signal: done.signal })]);
+    } finally {
+      done.abort();
+    }
     const late = failed();
     if (late) throw late;
   }
