@@ -88,15 +88,23 @@ export async function truncateMtimes(dir: string): Promise<void> {
   await settle(dir);
 }
 
-/** Packs `dir` into `dest` (tar + zstd); returns the archive's sha256 and size. */
+/**
+ * Packs `dir` into `dest` (tar + zstd); returns the archive's sha256 and size. GNU tar packs: an
+ * image is hundreds of megabytes of hard-linked files (gcc installs its drivers several times),
+ * which node-tar's packer stalled on, and tar is a tool every build host has anyway.
+ */
 export async function packImage(dir: string, dest: string): Promise<{ sha256: string; size: number }> {
   await mkdir(path.dirname(dest), { recursive: true });
-  const [tar, { execa }] = await Promise.all([import('tar'), import('execa')]);
-  // portable: no owners, inode numbers or access times, which differ between machines.
-  const source = tar.c({ cwd: dir, portable: true, follow: false }, ['.']);
-  const zstd = execa('zstd', ZSTD_PACK, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: { stdout: false } });
+  const { execa } = await import('execa');
+  // No owners or access times, which differ between machines; names sorted so that the same
+  // image packs the same way.
+  const packer = execa(
+    'tar',
+    ['-C', dir, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--format=gnu', `--use-compress-program=zstd ${ZSTD_PACK.join(' ')}`, '-cf', '-', '.'],
+    { stdout: 'pipe', stderr: 'pipe', buffer: { stdout: false } },
+  );
   const hasher = new HashingStream();
-  await Promise.all([pipeline(source, zstd.stdin), pipeline(zstd.stdout, hasher, createWriteStream(dest)), zstd]);
+  await Promise.all([pipeline(packer.stdout, hasher, createWriteStream(dest)), packer]);
   return { sha256: hasher.digest(), size: hasher.bytes };
 }
 
