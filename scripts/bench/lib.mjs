@@ -65,8 +65,8 @@ export function summarize(name, samples, unit = 'ms', extra = {}) {
 export function formatTable(rows) {
   const lines = [['comparison', 'ours', 'theirs', 'ours/theirs', 'notes']];
   for (const row of rows) {
-    const fmt = (v) => (row.unit === 'ms' ? `${v.toFixed(v < 100 ? 1 : 0)} ms` : `${v.toFixed(2)} ${row.unit}`);
-    lines.push([row.name, fmt(row.ours), fmt(row.theirs), row.ratio.toFixed(2), row.note ?? '']);
+    const fmt = (v) => (Number.isNaN(v) ? '-' : row.unit === 'ms' ? `${v.toFixed(v < 100 ? 1 : 0)} ms` : `${v.toFixed(2)} ${row.unit}`);
+    lines.push([row.name, fmt(row.ours), fmt(row.theirs), Number.isNaN(row.ratio) ? '-' : row.ratio.toFixed(2), row.note ?? '']);
   }
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
   return lines.map((l) => `| ${l.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`).join('\n');
