@@ -94,6 +94,7 @@ compiler_checks() {
   check "gcc -nostdlib links a program with its own _start at 0x800000" gcc_freestanding "$dir/free"
   check "newlib: crt0.o is installed" test -f "$sysroot/lib/crt0.o"
   check "newlib: write() in libc.a ends in an undefined sys_write" write_reaches_sys_write "$sysroot/lib/libc.a"
+  check "newlib: pthread.h is left to pthread-embedded" test ! -e "$sysroot/include/pthread.h"
 }
 
 # --- 1. build with the orchestrator ---------------------------------------------------------

@@ -5,7 +5,8 @@ import { execa } from 'execa';
 import { field, formatStanza, type Stanza } from './control.js';
 import { writeFileAtomic } from './deb.js';
 import { gzipDeterministic } from './docs.js';
-import { readDebControl } from './read-deb.js';
+import { describeConflicts, findFileConflicts } from './conflicts.js';
+import { readDebControlMember } from './read-deb.js';
 import { compareVersions } from './version.js';
 
 /**
@@ -24,6 +25,8 @@ export interface IndexedPackage {
   readonly size: number;
   readonly md5: string;
   readonly sha256: string;
+  /** The regular files it installs (from its md5sums). */
+  readonly files: readonly string[];
 }
 
 const hash = (algorithm: string, data: Uint8Array): string => createHash(algorithm).update(data).digest('hex');
@@ -85,7 +88,7 @@ export async function scanPackages(dir: string): Promise<IndexedPackage[]> {
   const seen = new Map<string, string>();
   for (const name of names) {
     const bytes = await readFile(path.join(dir, name));
-    const control = await readDebControl(bytes, path.join(dir, name));
+    const { stanza: control, files } = await readDebControlMember(bytes, path.join(dir, name));
     for (const required of ['Package', 'Version', 'Architecture']) {
       if (!field(control, required)) throw new RepoError(`${path.join(dir, name)}: the control file has no ${required} field`);
     }
@@ -93,7 +96,7 @@ export async function scanPackages(dir: string): Promise<IndexedPackage[]> {
     const clash = seen.get(identity);
     if (clash) throw new RepoError(`${name} and ${clash} hold the same package (${identity}); remove one`);
     seen.set(identity, name);
-    packages.push({ file: name, control, size: bytes.length, md5: hash('md5', bytes), sha256: hash('sha256', bytes) });
+    packages.push({ file: name, control, size: bytes.length, md5: hash('md5', bytes), sha256: hash('sha256', bytes), files });
   }
   return packages;
 }
@@ -128,6 +131,12 @@ async function gpg(args: readonly string[], sign: SignOptions): Promise<void> {
 export async function writeRepository(dir: string, options: RepoOptions): Promise<IndexedPackage[]> {
   await mkdir(dir, { recursive: true });
   const packages = await scanPackages(dir);
+  const conflicts = findFileConflicts(packages.map((p) => ({ stanza: p.control, files: p.files })));
+  if (conflicts.length > 0) {
+    throw new RepoError(
+      `${dir}: dpkg would refuse to install these packages together: ${describeConflicts(conflicts).join('; ')} (give each file one owner, e.g. remove it from one recipe's image in its install steps)`,
+    );
+  }
   const packagesText = Buffer.from(packagesFile(packages));
   const packagesGz = gzipDeterministic(packagesText);
   const architectures = [...new Set(packages.map((p) => field(p.control, 'Architecture')!))].sort();

@@ -45,7 +45,7 @@ export function makeHermitStandins(root: string): HermitStandins {
   write(path.join(toolchain, 'recipes/gcc-bootstrap.yaml'), stubTools('gcc-bootstrap', '12.2.0', { gcc: 'gcc' }, ['binutils']));
   write(
     path.join(toolchain, 'recipes/newlib.yaml'),
-    `${HEAD('newlib', '3.3.0')}needs: [gcc-bootstrap]\ninstall:\n  - [sh, -c, "install -d {image}{prefix}/{target}/include {image}{prefix}/{target}/lib && echo '#define NEWLIB 1' > {image}{prefix}/{target}/include/newlib.h"]\npackage:\n  name: newlib-hermit\n`,
+    `${HEAD('newlib', '3.3.0')}needs: [gcc-bootstrap]\ninstall:\n  - [sh, -c, "install -d {image}{prefix}/{target}/include {image}{prefix}/{target}/lib && echo '#define NEWLIB 1' > {image}{prefix}/{target}/include/newlib.h && echo '/* newlib sched.h */' > {image}{prefix}/{target}/include/sched.h"]\npackage:\n  name: newlib-hermit\n`,
   );
   write(
     path.join(toolchain, 'recipes/gcc.yaml'),
