@@ -48,15 +48,17 @@ export function findFileConflicts(packages: readonly PackageFiles[]): FileConfli
   const conflicts: FileConflict[] = [];
   for (const [file, list] of owners) {
     if (list.length < 2) continue;
-    // Versions of one package may sit side by side in a repository; only other names clash.
+    // Versions of one package may sit side by side in a repository; only other names clash,
+    // and each pair of names once per path.
+    const pairs = new Set<string>();
     for (let i = 0; i < list.length; i++) {
       for (let j = i + 1; j < list.length; j++) {
         const [a, b] = [list[i]!, list[j]!];
         const names = [field(a.stanza, 'Package') ?? '', field(b.stanza, 'Package') ?? ''].sort() as [string, string];
-        if (names[0] === names[1] || settled(a.stanza, b.stanza)) continue;
-        if (!conflicts.some((c) => c.path === file && c.packages[0] === names[0] && c.packages[1] === names[1])) {
-          conflicts.push({ path: file, packages: names });
-        }
+        const pair = names.join(' ');
+        if (names[0] === names[1] || pairs.has(pair) || settled(a.stanza, b.stanza)) continue;
+        pairs.add(pair);
+        conflicts.push({ path: file, packages: names });
       }
     }
   }
