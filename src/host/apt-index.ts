@@ -1,20 +1,11 @@
-import { ControlError, field, parseStanzas } from '../package/control.js';
+import { ControlError, field, parseStanzas, type Stanza } from '../package/control.js';
+import { formatRelation, parseRelations, satisfies, type Dependencies, type Relation } from '../package/relations.js';
 import { compareVersions } from '../package/version.js';
 
 /**
  * The flat apt repository a `package` run writes (Packages next to the .deb files), read back
  * for bootstrap: which packages it has, which of them to install, and what they need. Pure.
  */
-
-export interface Relation {
-  readonly name: string;
-  /** `>=`, `<=`, `=`, `<<`, `>>`, or undefined for any version. */
-  readonly operator: string | undefined;
-  readonly version: string | undefined;
-}
-
-/** A Depends field: every group must be satisfied, a group by any one of its alternatives. */
-export type Dependencies = ReadonlyArray<readonly Relation[]>;
 
 export interface RepoPackage {
   readonly name: string;
@@ -34,36 +25,13 @@ export class IndexError extends Error {
 /** The package installed when a repository has it: it depends on the whole toolchain. */
 export const META_PACKAGE = 'hermit-toolchain';
 
-export function parseRelations(text: string | undefined): Dependencies {
-  if (text === undefined || text.trim() === '') return [];
-  return text.split(',').map((group) =>
-    group.split('|').map((alternative) => {
-      const match = /^\s*([a-z0-9][a-z0-9.+-]*)(?::[a-z0-9-]+)?\s*(?:\(\s*(<<|<=|=|>=|>>)\s*([^)\s]+)\s*\))?\s*(?:\[[^\]]*\])?\s*$/.exec(alternative);
-      if (!match) throw new IndexError(`cannot read the relation "${alternative.trim()}"`);
-      return { name: match[1]!, operator: match[2], version: match[3] };
-    }),
-  );
-}
-
-export function satisfies(version: string, relation: Relation): boolean {
-  if (relation.operator === undefined || relation.version === undefined) return true;
-  const order = compareVersions(version, relation.version);
-  switch (relation.operator) {
-    case '<<':
-      return order < 0;
-    case '<=':
-      return order <= 0;
-    case '=':
-      return order === 0;
-    case '>=':
-      return order >= 0;
-    default:
-      return order > 0;
+function relationsOf(stanza: Stanza): Dependencies {
+  try {
+    return parseRelations([field(stanza, 'Pre-Depends'), field(stanza, 'Depends')].filter((v) => v !== undefined).join(', '));
+  } catch (error) {
+    if (error instanceof ControlError) throw new IndexError(error.message);
+    throw error;
   }
-}
-
-export function formatRelation(relation: Relation): string {
-  return relation.operator ? `${relation.name} (${relation.operator} ${relation.version})` : relation.name;
 }
 
 /** The packages of a Packages file; of several versions of one package, the newest. */
@@ -87,7 +55,7 @@ export function parsePackagesIndex(text: string, where: string): RepoPackage[] {
       name: get('Package'),
       version: get('Version'),
       architecture: get('Architecture'),
-      depends: parseRelations([field(stanza, 'Pre-Depends'), field(stanza, 'Depends')].filter((v) => v !== undefined).join(', ')),
+      depends: relationsOf(stanza),
       filename: get('Filename'),
       size: size === undefined ? undefined : Number(size),
       sha256: field(stanza, 'SHA256'),

@@ -3,7 +3,7 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { field, parseStanza, parseStanzas } from '../package/control.js';
-import { formatRelation, satisfies, type Relation } from './apt-index.js';
+import { formatRelation, satisfies, type Relation } from '../package/relations.js';
 import { hermitEntry } from './binfmt.js';
 import { BinfmtMisc, registerEntry } from './binfmt-misc.js';
 import { describeAction, PROFILE_SCRIPT, type Action } from './bootstrap-plan.js';

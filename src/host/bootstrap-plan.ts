@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { formatRelation, type InstallSet, type Relation } from './apt-index.js';
+import { formatRelation, type Relation } from '../package/relations.js';
+import type { InstallSet } from './apt-index.js';
 
 /**
  * Bootstrap as a plan: the repository, what to install and where go in; the list of actions

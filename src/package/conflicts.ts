@@ -1,4 +1,5 @@
-import { field, type Stanza } from './control.js';
+import { ControlError, field, type Stanza } from './control.js';
+import { parseRelations } from './relations.js';
 
 /**
  * Files that two packages of one repository both install. dpkg refuses to unpack a package that
@@ -19,30 +20,37 @@ export interface FileConflict {
   readonly packages: readonly [string, string];
 }
 
-/** Package names a relation field mentions: `a (<< 1), b | c` → a, b, c. */
-export function relationNames(value: string | undefined): string[] {
-  if (!value) return [];
-  return value
-    .split(/[,|]/)
-    .map((item) => item.trim().split(/[\s(:]/)[0] ?? '')
-    .filter((name) => name.length > 0);
+/** A package as the search sees it; what it settles is read once, and only if it shares a file. */
+interface Owner {
+  readonly name: string;
+  readonly stanza: Stanza;
+  settles?: ReadonlySet<string>;
 }
 
-function settled(a: Stanza, b: Stanza): boolean {
-  const nameOf = (stanza: Stanza) => field(stanza, 'Package') ?? '';
-  const declares = (stanza: Stanza, other: string) =>
-    [...relationNames(field(stanza, 'Replaces')), ...relationNames(field(stanza, 'Conflicts'))].includes(other);
-  return declares(a, nameOf(b)) || declares(b, nameOf(a));
+/** The names the package declares Replaces or Conflicts on: dpkg then settles a shared file. */
+function settledWith(owner: Owner): ReadonlySet<string> {
+  owner.settles ??= new Set(
+    ['Replaces', 'Conflicts'].flatMap((relation) => {
+      try {
+        return parseRelations(field(owner.stanza, relation)).flatMap((group) => group.map((r) => r.name));
+      } catch (error) {
+        if (error instanceof ControlError) throw new ControlError(`${owner.name}: ${relation}: ${error.message}`);
+        throw error;
+      }
+    }),
+  );
+  return owner.settles;
 }
 
 /** Every path owned by packages of two different names, in path order. */
 export function findFileConflicts(packages: readonly PackageFiles[]): FileConflict[] {
-  const owners = new Map<string, PackageFiles[]>();
+  const owners = new Map<string, Owner[]>();
   for (const pkg of packages) {
+    const owner: Owner = { name: field(pkg.stanza, 'Package') ?? '', stanza: pkg.stanza };
     for (const file of pkg.files) {
       const list = owners.get(file);
-      if (list) list.push(pkg);
-      else owners.set(file, [pkg]);
+      if (list) list.push(owner);
+      else owners.set(file, [owner]);
     }
   }
   const conflicts: FileConflict[] = [];
@@ -54,9 +62,9 @@ export function findFileConflicts(packages: readonly PackageFiles[]): FileConfli
     for (let i = 0; i < list.length; i++) {
       for (let j = i + 1; j < list.length; j++) {
         const [a, b] = [list[i]!, list[j]!];
-        const names = [field(a.stanza, 'Package') ?? '', field(b.stanza, 'Package') ?? ''].sort() as [string, string];
+        const names = [a.name, b.name].sort() as [string, string];
         const pair = names.join(' ');
-        if (names[0] === names[1] || pairs.has(pair) || settled(a.stanza, b.stanza)) continue;
+        if (names[0] === names[1] || pairs.has(pair) || settledWith(a).has(b.name) || settledWith(b).has(a.name)) continue;
         pairs.add(pair);
         conflicts.push({ path: file, packages: names });
       }

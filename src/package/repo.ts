@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { field, formatStanza, type Stanza } from './control.js';
+import { ControlError, field, formatStanza, type Stanza } from './control.js';
 import { writeFileAtomic } from './deb.js';
 import { gzipDeterministic } from './docs.js';
 import { describeConflicts, findFileConflicts } from './conflicts.js';
@@ -131,7 +131,13 @@ async function gpg(args: readonly string[], sign: SignOptions): Promise<void> {
 export async function writeRepository(dir: string, options: RepoOptions): Promise<IndexedPackage[]> {
   await mkdir(dir, { recursive: true });
   const packages = await scanPackages(dir);
-  const conflicts = findFileConflicts(packages.map((p) => ({ stanza: p.control, files: p.files })));
+  let conflicts;
+  try {
+    conflicts = findFileConflicts(packages.map((p) => ({ stanza: p.control, files: p.files })));
+  } catch (error) {
+    if (error instanceof ControlError) throw new RepoError(`${dir}: ${error.message}`, { cause: error });
+    throw error;
+  }
   if (conflicts.length > 0) {
     throw new RepoError(
       `${dir}: dpkg would refuse to install these packages together: ${describeConflicts(conflicts).join('; ')} (give each file one owner, e.g. remove it from one recipe's image in its install steps)`,

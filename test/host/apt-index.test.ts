@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSelection, installSet, parsePackagesIndex, parseRelations, satisfies } from '../../src/host/apt-index.js';
+import { defaultSelection, installSet, parsePackagesIndex } from '../../src/host/apt-index.js';
 
 const stanza = (name: string, version: string, depends?: string): string =>
   `Package: ${name}\nVersion: ${version}\nArchitecture: all\n${depends ? `Depends: ${depends}\n` : ''}Filename: ./${name}_${version}_all.deb\nSize: 100\nSHA256: ${'e'.repeat(64)}\nDescription: ${name}\n multi-line\n`;
@@ -14,27 +14,6 @@ const INDEX = [
 ].join('\n');
 
 describe('apt repository index', () => {
-  it('parses Depends with versions, alternatives and architecture qualifiers', () => {
-    expect(parseRelations('libc6 (>= 2.34), a | b:any (<< 2), c [amd64]')).toEqual([
-      [{ name: 'libc6', operator: '>=', version: '2.34' }],
-      [
-        { name: 'a', operator: undefined, version: undefined },
-        { name: 'b', operator: '<<', version: '2' },
-      ],
-      [{ name: 'c', operator: undefined, version: undefined }],
-    ]);
-    expect(parseRelations(undefined)).toEqual([]);
-    expect(() => parseRelations('libc6 (~ 2)')).toThrow(/cannot read the relation "libc6 \(~ 2\)"/);
-  });
-
-  it('compares versions as dpkg does', () => {
-    expect(satisfies('2.36-9+deb12u4', { name: 'libc6', operator: '>=', version: '2.34' })).toBe(true);
-    expect(satisfies('1:1.2.13', { name: 'z', operator: '>=', version: '1:1.1.4' })).toBe(true);
-    expect(satisfies('1.2.13', { name: 'z', operator: '>=', version: '1:1.1.4' })).toBe(false);
-    expect(satisfies('1.0~rc1', { name: 'x', operator: '<<', version: '1.0' })).toBe(true);
-    expect(satisfies('3.3.0-1', { name: 'x', operator: '=', version: '3.3.0-1' })).toBe(true);
-  });
-
   it('keeps the newest version of each package, in name order', () => {
     const packages = parsePackagesIndex(INDEX, 'Packages');
     expect(packages.map((p) => `${p.name} ${p.version}`)).toEqual(['binutils-hermit 2.40-1', 'extra-hermit 1-1', 'gcc-hermit 12.2.0-1', 'hermit-toolchain 1-1', 'newlib-hermit 3.3.0-1']);

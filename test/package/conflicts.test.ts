@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeConflicts, findFileConflicts, relationNames, type PackageFiles } from '../../src/package/conflicts.js';
+import { describeConflicts, findFileConflicts, type PackageFiles } from '../../src/package/conflicts.js';
 import { parseStanza } from '../../src/package/control.js';
 import { RepoError, writeRepository } from '../../src/package/repo.js';
 import { packTree } from '../../src/package/tree-deb.js';
@@ -13,11 +13,6 @@ const EPOCH = 1672531200;
 const pkg = (control: string, files: string[]): PackageFiles => ({ stanza: parseStanza(`${control}\n`, 'test'), files });
 
 describe('file conflicts between packages', () => {
-  it('reads package names out of relation fields', () => {
-    expect(relationNames('a (<< 1.0), b:any | c, d')).toEqual(['a', 'b', 'c', 'd']);
-    expect(relationNames(undefined)).toEqual([]);
-  });
-
   it('finds a path two packages install, and not one that versions of one package share', () => {
     const conflicts = findFileConflicts([
       pkg('Package: newlib-hermit\nVersion: 1', ['/opt/hermit/include/pthread.h', '/opt/hermit/include/stdio.h']),
@@ -32,6 +27,10 @@ describe('file conflicts between packages', () => {
     const files = ['/opt/hermit/bin/tool'];
     expect(findFileConflicts([pkg('Package: a\nReplaces: b (<< 2)', files), pkg('Package: b', files)])).toEqual([]);
     expect(findFileConflicts([pkg('Package: a', files), pkg('Package: b\nConflicts: a', files)])).toEqual([]);
+    // Names are read out of full relation syntax: versions, architecture qualifiers, alternatives.
+    expect(findFileConflicts([pkg('Package: a\nReplaces: x (<< 1.0), b:any | c, d', files), pkg('Package: b', files)])).toEqual([]);
+    expect(findFileConflicts([pkg('Package: a\nReplaces: x (<< 1.0), z | c, d', files), pkg('Package: b', files)])).toHaveLength(1);
+    expect(() => findFileConflicts([pkg('Package: a\nReplaces: b (~ 2)', files), pkg('Package: b', files)])).toThrow(/a: Replaces: cannot read the relation "b \(~ 2\)"/);
   });
 
   it('shortens a long list of shared paths', () => {
