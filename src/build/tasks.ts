@@ -256,7 +256,7 @@ async function stampImage(ctx: BuildContext, recipe: Recipe, logFile: string): P
   const image = ctx.layout.image(recipe.name);
   const value = ctx.toolchain.profile.osabiValue;
   const files = await osabiFiles(ctx, recipe, logFile);
-  const results = setOsabi(files.map((file) => path.join(image, file)), { value });
+  const results = await setOsabi(files.map((file) => path.join(image, file)), { value });
   const lines = results.map((result, i) => describeSetResult({ ...result, file: files[i]! }, value));
   await appendLog(logFile, lines.join('\n'));
   const refused = results.flatMap((result, i) => result.problems.map((p) => `${osabiLabel(files[i]!, p.member)}: ${p.problem}`));

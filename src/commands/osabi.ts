@@ -48,7 +48,7 @@ export async function osabiCommand(
 
   if (options.get) {
     const lines: string[] = [];
-    for (const result of getOsabi(files)) {
+    for (const result of await getOsabi(files)) {
       for (const reading of result.readings) lines.push(`${osabiLabel(result.file, reading.member)}: ${describeOsabi(reading.value)}\n`);
       if (result.problems.length > 0) {
         failed = true;
@@ -62,7 +62,7 @@ export async function osabiCommand(
 
   const value = osabiValue(options.set!, '--set');
   const onlyFrom = options.inputOsabi === undefined ? undefined : osabiValue(options.inputOsabi, '--input-osabi');
-  for (const result of setOsabi(files, { value, onlyFrom })) {
+  for (const result of await setOsabi(files, { value, onlyFrom })) {
     if (result.problems.length > 0) {
       failed = true;
       reportProblems(result.file, result.problems, output.stderr, 'refused');

@@ -5,7 +5,9 @@
 
 export const AR_MAGIC = '!<arch>\n';
 export const AR_THIN_MAGIC = '!<thin>\n';
-const HEADER_SIZE = 60;
+/** Size of a member header; the contents follow it. */
+export const AR_HEADER_SIZE = 60;
+const HEADER_SIZE = AR_HEADER_SIZE;
 const FMAG = '`\n';
 const FMAG_BYTES = [0x60, 0x0a] as const;
 
@@ -41,11 +43,6 @@ export interface ArArchive {
   readonly members: readonly ArMember[];
 }
 
-export interface ArScan {
-  readonly variant: ArVariant;
-  readonly entries: readonly ArEntry[];
-}
-
 const ascii = (bytes: Uint8Array, start: number, length: number): string => bufferView(bytes).toString('latin1', start, start + length);
 
 /** A Buffer over the same memory (no copy), for its fast latin1 decoding. */
@@ -65,10 +62,11 @@ const SPACE = 0x20;
 const DIGIT_0 = 0x30;
 
 /**
- * A number in a space-padded header field. Read digit by digit rather than through strings:
- * archives such as libc.a have thousands of members, and this runs five times for each.
+ * A number in a space-padded header field, or -1 when the field holds something else. Read
+ * digit by digit rather than through strings: archives such as libc.a have thousands of
+ * members, and this runs for each.
  */
-function field(bytes: Uint8Array, at: number, length: number, radix: 8 | 10, what: string): number {
+export function headerNumber(bytes: Uint8Array, at: number, length: number, radix: 8 | 10): number {
   let start = at;
   let end = at + length;
   while (start < end && bytes[start] === SPACE) start++;
@@ -76,12 +74,16 @@ function field(bytes: Uint8Array, at: number, length: number, radix: 8 | 10, wha
   let value = 0;
   for (let i = start; i < end; i++) {
     const digit = bytes[i]! - DIGIT_0;
+    if (digit < 0 || digit >= radix) return -1;
     // No overflow check needed: the widest field, 12 decimal digits, is far below 2^53.
-    if (digit < 0 || digit >= radix) {
-      throw new ArError(`bad ${what} field "${ascii(bytes, at, length).trim()}" at offset ${at}`);
-    }
     value = value * radix + digit;
   }
+  return value;
+}
+
+function field(bytes: Uint8Array, at: number, length: number, radix: 8 | 10, what: string): number {
+  const value = headerNumber(bytes, at, length, radix);
+  if (value < 0) throw new ArError(`bad ${what} field "${ascii(bytes, at, length).trim()}" at offset ${at}`);
   return value;
 }
 
@@ -91,66 +93,58 @@ const UNDERSCORE = 0x5f;
 
 /** Parses every member header; contents stay where they are (see dataOffset/size). */
 export function parseArchive(input: Uint8Array): ArArchive {
-  const { variant, entries } = scanArchive(input);
-  const members = entries.map(
-    (entry): ArMember => ({
-      name: entry.name,
-      kind: entry.kind,
-      headerOffset: entry.headerOffset,
-      dataOffset: entry.dataOffset,
-      size: entry.size,
-      mtime: field(input, entry.headerOffset + 16, 12, 10, 'mtime'),
-      uid: field(input, entry.headerOffset + 28, 6, 10, 'uid'),
-      gid: field(input, entry.headerOffset + 34, 6, 10, 'gid'),
-      mode: field(input, entry.headerOffset + 40, 8, 8, 'mode'),
-    }),
-  );
-  return { variant, members };
+  const index = indexArchive(input);
+  const members = Array.from({ length: index.count }, (_, i): ArMember => {
+    const headerOffset = index.headerOffset(i);
+    return {
+      ...index.entry(i),
+      mtime: field(input, headerOffset + 16, 12, 10, 'mtime'),
+      uid: field(input, headerOffset + 28, 6, 10, 'uid'),
+      gid: field(input, headerOffset + 34, 6, 10, 'gid'),
+      mode: field(input, headerOffset + 40, 8, 8, 'mode'),
+    };
+  });
+  return { variant: index.variant, members };
+}
+
+/** How a member's name is stored, and what it is. */
+const SHORT_NAME = 0; // a file, its name in its header's name field
+const LONG_NAME = 1; // a file, its name in the GNU long-name table, from nameStart to nameEnd
+const OTHER_NAME = 2; // a file whose name is kept as a string (BSD names, odd ones)
+const SYMBOLS = 3; // a symbol table, its name kept as a string
+const NAMES = 4; // the GNU long-name table, its name kept as a string
+/** Found by the first pass, sorted out by the second: a name starting with `/`, `#` or `_`. */
+const SPECIAL = 5;
+
+/** The numbers kept per member, in this order. */
+const STRIDE = 5;
+const [HEADER_OFFSET, DATA_OFFSET, SIZE, NAME_START, NAME_END] = [0, 1, 2, 3, 4] as const;
+
+/** Member places, STRIDE numbers each (Uint32 is enough: node's buffers end below 4 GiB). */
+interface Headers {
+  readonly count: number;
+  readonly numbers: Uint32Array;
+  readonly kinds: Uint8Array;
+}
+
+/** Doubles a typed array's room, keeping its contents. */
+function grow<T extends Uint32Array | Uint8Array>(array: T, make: (length: number) => T): T {
+  const bigger = make(array.length * 2);
+  bigger.set(array);
+  return bigger;
 }
 
 /**
- * A member with a short name, decoded from the header when first asked for. Most callers of
- * scanArchive never look at most names, and decoding two thousand of them cost a command that
- * edits libc.a more than all the rest of its parsing.
+ * First pass: where each member's header and contents are, and whether its name is a plain
+ * short one. Kept small, with plain local variables: a command that runs this on a few archives
+ * is over before the optimising compiler is done with a bigger loop, which then runs in the
+ * slower tiers (measured on libc.a: a loop that also sorted out long names and tables took twice
+ * as long, half of it waiting for the compiler).
  */
-class ShortNameEntry implements ArEntry {
-  readonly kind = 'file';
-  readonly #bytes: Buffer;
-  readonly #nameLength: number;
-  #name: string | undefined;
-
-  constructor(
-    bytes: Buffer,
-    nameLength: number,
-    readonly headerOffset: number,
-    readonly dataOffset: number,
-    readonly size: number,
-  ) {
-    this.#bytes = bytes;
-    this.#nameLength = nameLength;
-  }
-
-  get name(): string {
-    this.#name ??= ascii(this.#bytes, this.headerOffset, this.#nameLength);
-    return this.#name;
-  }
-}
-
-/**
- * Like parseArchive without the metadata fields (mtime, owner, mode), which are neither read
- * nor checked: for callers that only look inside members. libc.a has two thousand of them, and
- * on a cold start the work per header is what a command that edits archives pays for. Names
- * may be read from `bytes` only when asked for: keep the bytes unchanged until then.
- */
-export function scanArchive(input: Uint8Array): ArScan {
-  const bytes = bufferView(input);
-  if (isThinArchive(bytes)) throw new ArError('thin archives are not supported (their members live in other files)');
-  if (!isArchive(bytes)) throw new ArError('not an ar archive (no !<arch> magic)');
-  // The loop is kept to what every member needs, and the rarer names are read by another
-  // function: the optimising compiler's time grows with the size of the hot function, and in a
-  // short command that time is paid in full.
-  const entries: ArEntry[] = [];
-  const state: NameState = { variant: 'plain', longNames: undefined };
+function scanHeaders(bytes: Buffer): Headers {
+  let numbers = new Uint32Array(STRIDE * 256);
+  let kinds = new Uint8Array(256);
+  let count = 0;
   let offset = 8;
   while (offset < bytes.length) {
     // A lone newline may pad the end of some archives.
@@ -159,73 +153,164 @@ export function scanArchive(input: Uint8Array): ArScan {
     if (bytes[offset + 58] !== FMAG_BYTES[0] || bytes[offset + 59] !== FMAG_BYTES[1]) throw new ArError(`corrupt member header at offset ${offset}`);
     const size = field(bytes, offset + 48, 10, 10, 'size');
     if (offset + HEADER_SIZE + size > bytes.length) throw new ArError(`member at offset ${offset} runs past the end of the archive`);
-    const first = bytes[offset];
-    if (first !== SLASH && first !== HASH && first !== UNDERSCORE) {
-      // A short name, "printf.o/" in GNU archives.
-      let end = offset + 16;
-      while (end > offset && bytes[end - 1] === SPACE) end--;
-      if (end > offset && bytes[end - 1] === SLASH) {
-        state.variant = 'gnu';
-        end--;
-      }
-      entries.push(new ShortNameEntry(bytes, end - offset, offset, offset + HEADER_SIZE, size));
-    } else if (first === SLASH && bytes[offset + 1]! >= DIGIT_0 && bytes[offset + 1]! <= DIGIT_0 + 9) {
-      entries.push(longNameEntry(bytes, offset, size, state));
-    } else {
-      entries.push(specialEntry(bytes, offset, size, state));
+    if (count === kinds.length) {
+      numbers = grow(numbers, (length) => new Uint32Array(length));
+      kinds = grow(kinds, (length) => new Uint8Array(length));
     }
+    const first = bytes[offset];
+    const at = count * STRIDE;
+    numbers[at + HEADER_OFFSET] = offset;
+    numbers[at + DATA_OFFSET] = offset + HEADER_SIZE;
+    numbers[at + SIZE] = size;
+    kinds[count++] = first === SLASH || first === HASH || first === UNDERSCORE ? SPECIAL : SHORT_NAME;
     offset += HEADER_SIZE + size + (size % 2);
   }
-  return { variant: state.variant, entries };
+  return { count, numbers, kinds };
 }
 
-/** What reading one member's name tells about the next ones. */
-interface NameState {
-  variant: ArVariant;
+/**
+ * Where each member of an archive (GNU/System V or BSD) is, from one pass over its headers,
+ * held in typed arrays instead of an object per member. libc.a has two thousand members: for a
+ * command that edits a few such archives, creating, keeping and garbage-collecting an object
+ * (and a name string) for each cost several times the parsing itself. The metadata fields
+ * (mtime, owner, mode) are neither read nor checked. Short names are decoded only when asked
+ * for, from the bytes: keep the headers unchanged until then (changing member contents is fine).
+ */
+export class ArchiveIndex {
+  readonly #bytes: Buffer;
+  readonly #count: number;
+  readonly #numbers: Uint32Array;
+  readonly #kinds: Uint8Array;
+  /** Names kept as strings, by member. */
+  readonly #names = new Map<number, string>();
   /** The GNU long-name table, once its member has been read. */
-  longNames: string | undefined;
+  #longNames: string | undefined;
+  /** 'gnu' or 'bsd' once a special member shows it; short names are looked at only when asked. */
+  #variant: ArVariant = 'plain';
+
+  constructor(input: Uint8Array) {
+    const bytes = bufferView(input);
+    if (isThinArchive(bytes)) throw new ArError('thin archives are not supported (their members live in other files)');
+    if (!isArchive(bytes)) throw new ArError('not an ar archive (no !<arch> magic)');
+    this.#bytes = bytes;
+    const headers = scanHeaders(bytes);
+    this.#count = headers.count;
+    this.#numbers = headers.numbers;
+    this.#kinds = headers.kinds;
+    // Second pass, in order (a long name needs the table before it): the names that are not short.
+    for (let i = 0; i < this.#count; i++) {
+      if (this.#kinds[i] === SPECIAL) this.#kinds[i] = this.#sortOut(i);
+    }
+  }
+
+  /** GNU archives may use only short names, which then end in a slash. */
+  get variant(): ArVariant {
+    if (this.#variant !== 'plain') return this.#variant;
+    for (let i = 0; i < this.#count; i++) {
+      if (this.#kinds[i] === SHORT_NAME && this.#shortName(i).endsWith('/')) return 'gnu';
+    }
+    return 'plain';
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Offset of member i's 60-byte header. */
+  headerOffset(i: number): number {
+    return this.#numbers[i * STRIDE + HEADER_OFFSET]!;
+  }
+
+  /** Offset of member i's contents (after a BSD inline name). */
+  dataOffset(i: number): number {
+    return this.#numbers[i * STRIDE + DATA_OFFSET]!;
+  }
+
+  /** Size of member i's contents (without a BSD inline name or padding). */
+  size(i: number): number {
+    return this.#numbers[i * STRIDE + SIZE]!;
+  }
+
+  /** Whether member i is a file, not a symbol or long-name table. */
+  isFile(i: number): boolean {
+    return this.#kinds[i]! <= OTHER_NAME;
+  }
+
+  /** Member i's real name (long names resolved, GNU's trailing slash removed). */
+  name(i: number): string {
+    switch (this.#kinds[i]) {
+      case SHORT_NAME:
+        return this.#shortName(i).replace(/\/$/, '');
+      case LONG_NAME:
+        return this.#longNames!.slice(this.#numbers[i * STRIDE + NAME_START], this.#numbers[i * STRIDE + NAME_END]);
+      default:
+        return this.#names.get(i)!;
+    }
+  }
+
+  entry(i: number): ArEntry {
+    const kind = this.#kinds[i] === SYMBOLS ? 'symbols' : this.#kinds[i] === NAMES ? 'names' : 'file';
+    return { name: this.name(i), kind, headerOffset: this.headerOffset(i), dataOffset: this.dataOffset(i), size: this.size(i) };
+  }
+
+  /** The name field of member i's header without the padding, GNU's trailing slash kept. */
+  #shortName(i: number): string {
+    return ascii(this.#bytes, this.headerOffset(i), 16).trimEnd();
+  }
+
+  /** Member i's name starts with `/`, `#` or `_`: a GNU long name, a table or a BSD name. Returns its kind. */
+  #sortOut(i: number): number {
+    const offset = this.headerOffset(i);
+    const size = this.size(i);
+    const bytes = this.#bytes;
+    const at = i * STRIDE;
+    if (bytes[offset] === SLASH && bytes[offset + 1]! >= DIGIT_0 && bytes[offset + 1]! <= DIGIT_0 + 9) {
+      // GNU: `/123` is the offset of the name in the long-name table. The commonest special
+      // name by far (a fifth of libc.a's members), so read without making strings.
+      this.#variant = 'gnu';
+      const start = field(bytes, offset + 1, 15, 10, 'long name reference');
+      const end = this.#longNames === undefined || start >= this.#longNames.length ? -1 : this.#longNames.indexOf('/\n', start);
+      if (end < 0) {
+        const reference = ascii(bytes, offset, 16).trim();
+        throw new ArError(`bad long name reference ${reference} at offset ${offset}${this.#longNames === undefined ? ' (no // table before it)' : ''}`);
+      }
+      this.#numbers[at + NAME_START] = start;
+      this.#numbers[at + NAME_END] = end;
+      return LONG_NAME;
+    }
+    const rawName = ascii(bytes, offset, 16);
+    const trimmed = rawName.trim();
+    if (rawName.startsWith('#1/')) {
+      // BSD: the name is stored in front of the contents.
+      this.#variant = 'bsd';
+      const nameLength = Number.parseInt(rawName.slice(3).trim(), 10);
+      if (!Number.isInteger(nameLength) || nameLength > size) throw new ArError(`bad BSD name length at offset ${offset}`);
+      const name = ascii(bytes, offset + HEADER_SIZE, nameLength).replace(/\0+$/, '');
+      this.#numbers[at + DATA_OFFSET] = offset + HEADER_SIZE + nameLength;
+      this.#numbers[at + SIZE] = size - nameLength;
+      this.#names.set(i, name);
+      return name.startsWith('__.SYMDEF') ? SYMBOLS : OTHER_NAME;
+    }
+    if (rawName.startsWith('//')) {
+      this.#variant = 'gnu';
+      this.#longNames = ascii(bytes, offset + HEADER_SIZE, size);
+      this.#names.set(i, '//');
+      return NAMES;
+    }
+    if (/^\/(SYM64\/)?\s*$/.test(rawName) || trimmed === '__.SYMDEF' || trimmed === '__.SYMDEF SORTED') {
+      this.#variant = trimmed.startsWith('/') ? 'gnu' : 'bsd';
+      this.#names.set(i, trimmed);
+      return SYMBOLS;
+    }
+    if (trimmed.endsWith('/')) this.#variant = 'gnu';
+    this.#names.set(i, rawName.trimEnd().replace(/\/$/, ''));
+    return OTHER_NAME;
+  }
 }
 
-/** A GNU member whose name is in the long-name table: `/123` is its offset there. */
-function longNameEntry(bytes: Buffer, offset: number, size: number, state: NameState): ArEntry {
-  const reference = ascii(bytes, offset, 16).trimEnd();
-  state.variant = 'gnu';
-  if (state.longNames === undefined) throw new ArError(`long name reference before the // table at offset ${offset}`);
-  const start = Number.parseInt(reference.slice(1), 10);
-  const end = state.longNames.indexOf('/\n', start);
-  if (start >= state.longNames.length || end < 0) throw new ArError(`bad long name reference ${reference} at offset ${offset}`);
-  return { name: state.longNames.slice(start, end), kind: 'file', headerOffset: offset, dataOffset: offset + HEADER_SIZE, size };
-}
-
-/** A member whose name starts with `/`, `#` or `_`: tables and BSD names. */
-function specialEntry(bytes: Buffer, offset: number, size: number, state: NameState): ArEntry {
-  const rawName = ascii(bytes, offset, 16);
-  const dataOffset = offset + HEADER_SIZE;
-  const entry = (name: string, kind: ArEntry['kind'], skip = 0): ArEntry => ({ name, kind, headerOffset: offset, dataOffset: dataOffset + skip, size: size - skip });
-  if (rawName.startsWith('#1/')) {
-    // BSD: the name is stored in front of the contents.
-    state.variant = 'bsd';
-    const nameLength = Number.parseInt(rawName.slice(3).trim(), 10);
-    if (!Number.isInteger(nameLength) || nameLength > size) throw new ArError(`bad BSD name length at offset ${offset}`);
-    const name = ascii(bytes, dataOffset, nameLength).replace(/\0+$/, '');
-    return entry(name, name.startsWith('__.SYMDEF') ? 'symbols' : 'file', nameLength);
-  }
-  if (rawName.startsWith('//')) {
-    state.variant = 'gnu';
-    state.longNames = ascii(bytes, dataOffset, size);
-    return entry('//', 'names');
-  }
-  if (/^\/(SYM64\/)?\s*$/.test(rawName)) {
-    state.variant = 'gnu';
-    return entry(rawName.trim(), 'symbols');
-  }
-  if (rawName.trim() === '__.SYMDEF' || rawName.trim() === '__.SYMDEF SORTED') {
-    state.variant = 'bsd';
-    return entry(rawName.trim(), 'symbols');
-  }
-  const trimmed = rawName.trimEnd();
-  if (trimmed.endsWith('/')) state.variant = 'gnu';
-  return entry(trimmed.replace(/\/$/, ''), 'file');
+/** Indexes an archive's members; throws an ArError for thin archives and anything malformed. */
+export function indexArchive(input: Uint8Array): ArchiveIndex {
+  return new ArchiveIndex(input);
 }
 
 /** The contents of a member (a view into the archive's bytes). */

@@ -53,29 +53,69 @@ function uint32(bytes: Uint8Array, at: number, endian: ElfHeader['endian']): num
 }
 
 /**
- * Validates the header at the start of a file's contents, `length` bytes at `at` in `bytes` (a
- * whole file, or one member's contents inside an archive's bytes), and returns its fields. Throws an ElfError saying what is wrong: refusing a file we do not
- * understand is safer than stamping a byte into it.
+ * Whether the header at `at` is sound: the question explainElfHeader answers, without the
+ * answer's words. Written as one small function with no calls because it runs for every member
+ * of an archive, mostly before the optimising compiler is done with it (see quickArchiveOffsets
+ * in osabi.ts); the tests check that both always agree.
  */
-export function parseElfHeader(bytes: Uint8Array, at = 0, length = bytes.length - at): ElfHeader {
-  if (!hasElfMagic(bytes, at, length)) throw new ElfError('not an ELF file (no \\x7fELF magic)');
-  if (length < IDENT_SIZE) throw new ElfError(`truncated ELF header (${length} bytes, e_ident alone is ${IDENT_SIZE})`);
+export function isSoundElfHeader(bytes: Uint8Array, at: number, length: number): boolean {
+  if (length < LAYOUT[32].size) return false;
+  if (bytes[at] !== 0x7f || bytes[at + 1] !== 0x45 || bytes[at + 2] !== 0x4c || bytes[at + 3] !== 0x46 || bytes[at + EI_VERSION] !== EV_CURRENT) return false;
   const elfClass = bytes[at + EI_CLASS];
-  if (elfClass !== 1 && elfClass !== 2) throw new ElfError(`unknown ELF class ${elfClass} (1 is ELF32, 2 is ELF64)`);
   const data = bytes[at + EI_DATA];
-  if (data !== 1 && data !== 2) throw new ElfError(`unknown ELF data encoding ${data} (1 is little endian, 2 is big endian)`);
+  if ((elfClass !== 1 && elfClass !== 2) || (data !== 1 && data !== 2)) return false;
+  const layout = elfClass === 1 ? LAYOUT[32] : LAYOUT[64];
+  const v = at + layout.version;
+  const e = at + layout.ehsize;
+  // Compared with 1 only, so the sign a high bit gives in JavaScript does not matter.
+  const version = data === 1 ? bytes[v]! | (bytes[v + 1]! << 8) | (bytes[v + 2]! << 16) | (bytes[v + 3]! << 24) : (bytes[v]! << 24) | (bytes[v + 1]! << 16) | (bytes[v + 2]! << 8) | bytes[v + 3]!;
+  const ehsize = data === 1 ? bytes[e]! | (bytes[e + 1]! << 8) : (bytes[e]! << 8) | bytes[e + 1]!;
+  return length >= layout.size && version === EV_CURRENT && ehsize >= layout.size && ehsize <= length;
+}
+
+/**
+ * What is wrong with the header at the start of a file's contents, `length` bytes at `at` in
+ * `bytes` (a whole file, or one member's contents inside an archive's bytes), or undefined when
+ * nothing is. Builds nothing when the header is sound: archives hold thousands of headers.
+ * Refusing a file we do not understand is safer than stamping a byte into it.
+ */
+export function elfHeaderProblem(bytes: Uint8Array, at = 0, length = bytes.length - at): string | undefined {
+  if (isSoundElfHeader(bytes, at, length)) return undefined;
+  return explainElfHeader(bytes, at, length) ?? 'unsound ELF header';
+}
+
+/**
+ * The checks of elfHeaderProblem one by one, each with its words; undefined when all pass. Only
+ * asked about headers isSoundElfHeader rejects (and by the tests, which make sure the two agree).
+ */
+export function explainElfHeader(bytes: Uint8Array, at: number, length: number): string | undefined {
+  if (!hasElfMagic(bytes, at, length)) return 'not an ELF file (no \\x7fELF magic)';
+  if (length < IDENT_SIZE) return `truncated ELF header (${length} bytes, e_ident alone is ${IDENT_SIZE})`;
+  const elfClass = bytes[at + EI_CLASS];
+  if (elfClass !== 1 && elfClass !== 2) return `unknown ELF class ${elfClass} (1 is ELF32, 2 is ELF64)`;
+  const data = bytes[at + EI_DATA];
+  if (data !== 1 && data !== 2) return `unknown ELF data encoding ${data} (1 is little endian, 2 is big endian)`;
   const identVersion = bytes[at + EI_VERSION];
-  if (identVersion !== EV_CURRENT) throw new ElfError(`unsupported ELF version ${identVersion} in e_ident (expected ${EV_CURRENT})`);
+  if (identVersion !== EV_CURRENT) return `unsupported ELF version ${identVersion} in e_ident (expected ${EV_CURRENT})`;
   const bits = elfClass === 1 ? 32 : 64;
   const endian = data === 1 ? 'little' : 'big';
   const layout = LAYOUT[bits];
-  if (length < layout.size) throw new ElfError(`truncated ELF header (${length} bytes, ELF${bits} needs ${layout.size})`);
+  if (length < layout.size) return `truncated ELF header (${length} bytes, ELF${bits} needs ${layout.size})`;
   const version = uint32(bytes, at + layout.version, endian);
-  if (version !== EV_CURRENT) throw new ElfError(`unsupported ELF version ${version} in e_version (expected ${EV_CURRENT})`);
+  if (version !== EV_CURRENT) return `unsupported ELF version ${version} in e_version (expected ${EV_CURRENT})`;
   const ehsize = uint16(bytes, at + layout.ehsize, endian);
   if (ehsize < layout.size || ehsize > length) {
-    throw new ElfError(`e_ehsize ${ehsize} is not sane (ELF${bits} headers are at least ${layout.size} bytes; the file has ${length})`);
+    return `e_ehsize ${ehsize} is not sane (ELF${bits} headers are at least ${layout.size} bytes; the file has ${length})`;
   }
+  return undefined;
+}
+
+/** The header's fields; throws an ElfError saying what is wrong with it (see elfHeaderProblem). */
+export function parseElfHeader(bytes: Uint8Array, at = 0, length = bytes.length - at): ElfHeader {
+  const problem = elfHeaderProblem(bytes, at, length);
+  if (problem !== undefined) throw new ElfError(problem);
+  const bits = bytes[at + EI_CLASS] === 1 ? 32 : 64;
+  const endian = bytes[at + EI_DATA] === 1 ? 'little' : 'big';
   return {
     bits,
     endian,
@@ -83,6 +123,6 @@ export function parseElfHeader(bytes: Uint8Array, at = 0, length = bytes.length 
     abiVersion: bytes[at + EI_ABIVERSION]!,
     type: uint16(bytes, at + 16, endian),
     machine: uint16(bytes, at + 18, endian),
-    ehsize,
+    ehsize: uint16(bytes, at + LAYOUT[bits].ehsize, endian),
   };
 }

@@ -122,9 +122,9 @@ describe('setting the OS/ABI like elfedit', () => {
   it('does not rewrite a file that already has the value (its mtime stays)', async () => {
     const { files } = await sampleFiles();
     const archive = files[4]!;
-    setOsabi([archive], { value: 0xff });
+    await setOsabi([archive], { value: 0xff });
     utimesSync(archive, new Date(1_000_000_000_000), new Date(1_000_000_000_000));
-    const [result] = setOsabi([archive], { value: 0xff });
+    const [result] = await setOsabi([archive], { value: 0xff });
     expect(result).toMatchObject({ changed: 0, unchanged: 2, skipped: 0, problems: [] });
     expect(statSync(archive).mtimeMs).toBe(1_000_000_000_000);
   });
@@ -135,7 +135,7 @@ describe('setting the OS/ABI like elfedit', () => {
     const link = path.join(dir, 'link.a');
     linkSync(archive, link);
     execFileSync('chmod', ['640', archive]);
-    setOsabi([archive], { value: 0x42 });
+    await setOsabi([archive], { value: 0x42 });
     expect(readelfOsabi(link)).toEqual(['<unknown: 42>', '<unknown: 42>']);
     expect(statSync(archive).mode & 0o777).toBe(0o640);
     expect(statSync(archive).ino).toBe(statSync(link).ino);
@@ -190,7 +190,7 @@ describe('reading the OS/ABI', () => {
     const { objects } = hostElfFiles(dir);
     execFileSync('elfedit', ['--output-osabi', 'GNU', objects[0]!]);
     execFileSync('ar', ['rc', 'libc.a', ...objects.map((o) => path.basename(o))], { cwd: dir });
-    setOsabi([objects[1]!], { value: 0xff });
+    await setOsabi([objects[1]!], { value: 0xff });
     writeFileSync(path.join(dir, 'note.txt'), 'hi\n');
     const archive = path.join(dir, 'libc.a');
     const result = await run([objects[1]!, archive, path.join(dir, 'note.txt')], { get: true });
@@ -199,7 +199,7 @@ describe('reading the OS/ABI', () => {
     );
     expect(result.stderr).toBe(`osabi: ${path.join(dir, 'note.txt')}: cannot read the OS/ABI: neither an ELF file nor an ar archive\n`);
     expect(result.code).toBe(1);
-    expect(getOsabi([archive, objects[1]!]).map((r) => r.readings)).toEqual([
+    expect((await getOsabi([archive, objects[1]!])).map((r) => r.readings)).toEqual([
       [
         { member: 'a.o', value: 3 },
         { member: 'a-long-member-name.o', value: 0 },
@@ -223,6 +223,11 @@ describe('the command line', () => {
     ]);
     const get = spawnSync(process.execPath, [bin, 'osabi', '--get', objects[0]!], { encoding: 'utf8' });
     expect([get.status, get.stdout]).toEqual([0, `${objects[0]}: Standalone (0xff)\n`]);
+    // Mistakes and --help go through the full command line, which explains them.
+    const missing = spawnSync(process.execPath, [bin, 'osabi', '--set', 'GNU'], { encoding: 'utf8' });
+    expect([missing.status, missing.stderr]).toEqual([1, "error: missing required argument 'files'\n(run with --help for usage)\n"]);
+    const help = spawnSync(process.execPath, [bin, 'osabi', '--help'], { encoding: 'utf8' });
+    expect([help.status, help.stdout]).toEqual([0, expect.stringContaining('Usage: hermit-toolchain osabi [options] <files...>')]);
   });
 });
 

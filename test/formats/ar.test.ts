@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ArError, memberData, parseArchive, scanArchive, writeArchive } from '../../src/formats/ar.js';
+import { ArError, ArchiveIndex, indexArchive, memberData, parseArchive, writeArchive } from '../../src/formats/ar.js';
 import { tempDir } from '../support/tmp.js';
 
 describe('ar archives', () => {
@@ -40,9 +40,9 @@ describe('ar archives', () => {
     const bytes = readFileSync(path.join(dir, 'out.a'));
     const [member] = parseArchive(bytes).members;
     expect(member).toMatchObject({ name: 'm.txt', mtime: 1234567890, mode: 0o100640, uid: process.getuid!(), gid: process.getgid!(), size: 3 });
-    const [entry, ...rest] = scanArchive(bytes).entries;
-    expect(rest).toEqual([]);
-    expect({ ...entry, name: entry!.name }).toEqual({ name: 'm.txt', kind: 'file', headerOffset: 8, dataOffset: 68, size: 3 });
+    const index = indexArchive(bytes);
+    expect(index.count).toBe(1);
+    expect(index.entry(0)).toEqual({ name: 'm.txt', kind: 'file', headerOffset: 8, dataOffset: 68, size: 3 });
   });
 
   it('refuses header fields that are not numbers in their base', () => {
@@ -56,5 +56,15 @@ describe('ar archives', () => {
     expect(() => parseArchive(Buffer.from('!<thin>\n'))).toThrow(ArError);
     expect(() => parseArchive(Buffer.from('hello world'))).toThrow(/not an ar archive/);
     expect(() => parseArchive(Buffer.from('!<arch>\nshort'))).toThrow(/truncated/);
+  });
+
+  it('refuses broken GNU long-name references, naming them', () => {
+    const member = (name: string, data: string): string => `${name.padEnd(16)}${'0'.padEnd(12)}${'0'.padEnd(6)}${'0'.padEnd(6)}${'644'.padEnd(8)}${String(data.length).padEnd(10)}\`\n${data}${data.length % 2 ? '\n' : ''}`;
+    const table = member('//', 'a-long-member-name.o/\n');
+    const archive = (...members: string[]): Buffer => Buffer.from(`!<arch>\n${members.join('')}`, 'latin1');
+    expect(new ArchiveIndex(archive(table, member('/0', 'x'))).name(1)).toBe('a-long-member-name.o');
+    expect(() => new ArchiveIndex(archive(member('/0', 'x')))).toThrow('bad long name reference /0 at offset 8 (no // table before it)');
+    expect(() => new ArchiveIndex(archive(table, member('/99', 'x')))).toThrow(/bad long name reference \/99 at offset/);
+    expect(() => new ArchiveIndex(archive(table, member('/1x', 'x')))).toThrow(/bad long name reference field "\/?1x"/);
   });
 });

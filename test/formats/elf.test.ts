@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EI_OSABI, ElfError, hasElfMagic, parseElfHeader } from '../../src/formats/elf.js';
+import { EI_OSABI, ElfError, explainElfHeader, hasElfMagic, isSoundElfHeader, parseElfHeader } from '../../src/formats/elf.js';
 import { compile, handmadeElf } from '../support/elf.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -56,5 +56,30 @@ describe('ELF headers', () => {
     expect(hasElfMagic(handmadeElf({ bits: 32, endian: 'little' }))).toBe(true);
     expect(hasElfMagic(Buffer.from('\x7fEL'))).toBe(false);
     expect(hasElfMagic(Buffer.from('#!/bin/sh\n'))).toBe(false);
+  });
+
+  it('answers "is it sound" exactly as the explaining checks do, for every single-byte change of every kind of header', () => {
+    // Every header byte the checks read, set to values around the ones that matter, plus every
+    // shorter window: the quick check and the explaining one must never disagree.
+    const values = [0, 1, 2, 3, 0x0f, 0x34, 0x40, 0x45, 0x46, 0x4c, 0x7f, 0x80, 0xff];
+    let compared = 0;
+    for (const bits of [32, 64] as const) {
+      for (const endian of ['little', 'big'] as const) {
+        const good = handmadeElf({ bits, endian, trailing: 4 });
+        for (let at = 0; at < good.length; at++) {
+          for (const value of values) {
+            const copy = Buffer.from(good);
+            copy[at] = value;
+            for (const length of [copy.length, bits === 32 ? 52 : 64, 51, 16, 3]) {
+              expect([bits, endian, at, value, length, isSoundElfHeader(copy, 0, length)]).toEqual([bits, endian, at, value, length, explainElfHeader(copy, 0, length) === undefined]);
+              compared++;
+            }
+          }
+        }
+      }
+    }
+    // Both answers occur: the comparison is not all one way.
+    expect(isSoundElfHeader(handmadeElf({ bits: 64, endian: 'big' }), 0, 64)).toBe(true);
+    expect(compared).toBeGreaterThan(10_000);
   });
 });

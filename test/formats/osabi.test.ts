@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OSABI_NAMES, describeOsabi, locateOsabi, osabiLabel, osabiName, parseOsabi } from '../../src/formats/osabi.js';
+import { ArchiveIndex } from '../../src/formats/ar.js';
+import { OSABI_NAMES, describeOsabi, locateOsabi, osabiLabel, osabiName, parseOsabi, quickArchiveOffsets } from '../../src/formats/osabi.js';
 import { compile, handmadeElf } from '../support/elf.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -58,13 +59,13 @@ describe('finding OS/ABI bytes', () => {
     const found = locateOsabi(bytes);
     expect(found.kind).toBe('archive');
     expect(found.problems).toEqual([]);
-    expect(found.sites.map((s) => s.entry?.name)).toEqual(['a.o', 'a-long-member-name.o']);
+    expect(Array.from(found.offsets, (_, i) => found.member(i))).toEqual(['a.o', 'a-long-member-name.o']);
     // Each offset is the member's contents (found independently, by searching) plus 7.
-    for (const [site, object] of found.sites.map((s, i) => [s, readFileSync([a, b][i]!)] as const)) {
-      expect(bytes.indexOf(object)).toBe(site.offset - 7);
-      expect(site.value).toBe(0);
+    for (const [offset, object] of Array.from(found.offsets, (o, i) => [o, readFileSync([a, b][i]!)] as const)) {
+      expect(bytes.indexOf(object)).toBe(offset - 7);
+      expect(bytes[offset]).toBe(0);
     }
-    expect(osabiLabel('lib.a', found.sites[1]!.entry?.name)).toBe('lib.a(a-long-member-name.o)');
+    expect(osabiLabel('lib.a', found.member(1))).toBe('lib.a(a-long-member-name.o)');
     expect(osabiLabel('a.o', undefined)).toBe('a.o');
   });
 
@@ -79,18 +80,18 @@ describe('finding OS/ABI bytes', () => {
     ]);
     const found = locateOsabi(bytes);
     expect(found.problems).toEqual([]);
-    expect(found.sites.map((s) => [s.entry?.name, s.value, bytes[s.offset]])).toEqual([
-      ['first-member-with-long-name.o', 9, 9],
-      ['b.o', 0xff, 0xff],
+    expect(Array.from(found.offsets, (offset, i) => [found.member(i), bytes[offset]])).toEqual([
+      ['first-member-with-long-name.o', 9],
+      ['b.o', 0xff],
     ]);
+    // Independently: the byte 7 after each member's magic.
+    expect([...found.offsets]).toEqual([bytes.indexOf(elf32) + 7, bytes.indexOf(elf64) + 7]);
   });
 
   it('finds the byte of a lone ELF file', () => {
-    expect(locateOsabi(handmadeElf({ bits: 32, endian: 'little', osabi: 3 }))).toEqual({
-      kind: 'elf',
-      sites: [{ entry: undefined, offset: 7, value: 3 }],
-      problems: [],
-    });
+    const found = locateOsabi(handmadeElf({ bits: 32, endian: 'little', osabi: 3 }));
+    expect(found).toMatchObject({ kind: 'elf', offsets: Uint32Array.of(7), problems: [] });
+    expect(found.member(0)).toBeUndefined();
   });
 
   it('names every problem: non-ELF members, thin archives, other files, broken headers', async () => {
@@ -101,7 +102,7 @@ describe('finding OS/ABI bytes', () => {
     execFileSync('ar', ['rc', 'mixed.a', 'a.o', 'note.txt', 'short.o'], { cwd: dir });
     execFileSync('ar', ['rcT', 'thin.a', 'a.o'], { cwd: dir });
     const mixed = locateOsabi(readFileSync(path.join(dir, 'mixed.a')));
-    expect(mixed.sites.map((s) => s.entry?.name)).toEqual(['a.o']);
+    expect(Array.from(mixed.offsets, (_, i) => mixed.member(i))).toEqual(['a.o']);
     expect(mixed.problems).toEqual([
       { member: 'note.txt', problem: 'not an ELF file (no \\x7fELF magic)' },
       { member: 'short.o', problem: 'truncated ELF header (40 bytes, ELF64 needs 64)' },
@@ -110,5 +111,34 @@ describe('finding OS/ABI bytes', () => {
     expect(locateOsabi(Buffer.from('hello\n')).problems[0]!.problem).toBe('neither an ELF file nor an ar archive');
     expect(locateOsabi(Buffer.from('!<arch>\nshort')).problems[0]!.problem).toMatch(/^corrupt archive: truncated member header/);
     expect(locateOsabi(readFileSync(a).subarray(0, 20)).problems[0]!.problem).toMatch(/truncated ELF header/);
+  });
+
+  it('takes the quick path exactly where it gives the general path\'s answer', async () => {
+    const dir = await tempDir();
+    const a = compile(dir, 'a.o', 'int f(void) { return 1; }\n', ['-c']);
+    compile(dir, 'a-long-member-name.o', 'int g(void) { return 2; }\n', ['-c']);
+    compile(dir, '_under.o', 'int h(void) { return 3; }\n', ['-c']);
+    writeFileSync(path.join(dir, 'note.txt'), 'hello\n');
+    execFileSync('ar', ['rcs', 'gnu.a', 'a.o', 'a-long-member-name.o', '_under.o'], { cwd: dir });
+    execFileSync('ar', ['rc', 'mixed.a', 'a.o', 'note.txt'], { cwd: dir });
+    const host = '/usr/lib/x86_64-linux-gnu/libc_nonshared.a';
+    const bsd = Buffer.concat([Buffer.from('!<arch>\n'), bsdMember('__.SYMDEF SORTED', Buffer.from('symbols')), bsdMember('b.o', readFileSync(a))]);
+    /** The general path's offsets: every file member's contents plus 7. */
+    const general = (bytes: Buffer): number[] => {
+      const index = new ArchiveIndex(bytes);
+      return Array.from({ length: index.count }, (_, i) => i).filter((i) => index.isFile(i)).map((i) => index.dataOffset(i) + 7);
+    };
+    for (const file of [path.join(dir, 'gnu.a'), host]) {
+      const bytes = readFileSync(file);
+      const quick = quickArchiveOffsets(bytes);
+      expect([file, quick && [...quick]]).toEqual([file, general(bytes)]);
+      const found = locateOsabi(bytes);
+      // Names come from the index when asked for, member by member.
+      expect(Array.from(found.offsets, (_, i) => found.member(i))).toEqual(execFileSync('ar', ['t', file]).toString().trim().split('\n'));
+    }
+    // It gives up (undefined) on what the general path must look at: a non-ELF member, BSD names.
+    expect(quickArchiveOffsets(readFileSync(path.join(dir, 'mixed.a')))).toBeUndefined();
+    expect(quickArchiveOffsets(bsd)).toBeUndefined();
+    expect([...locateOsabi(bsd).offsets]).toEqual(general(bsd));
   });
 });
