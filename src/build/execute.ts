@@ -3,7 +3,7 @@ import type { ArtifactCounts } from '../cache/counts.js';
 import { BuildCache } from '../cache/build-cache.js';
 import type { CacheSettings } from '../cache/settings.js';
 import { TaskError, UserError } from '../errors.js';
-import { CounterBudget, type Budget } from '../graph/budget.js';
+import type { Budget } from '../graph/budget.js';
 import { LazyJobserver } from '../graph/jobserver.js';
 import { computeKeys, type PatchFileHash } from '../graph/keys.js';
 import { acquireLock } from '../graph/lock.js';

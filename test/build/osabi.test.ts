@@ -209,6 +209,25 @@ describe('reading the OS/ABI', () => {
   });
 });
 
+describe('archives with broken names', () => {
+  it('sets the OS/ABI (names are not needed) but cannot list the members', async () => {
+    const dir = await tempDir();
+    const { objects } = hostElfFiles(dir);
+    execFileSync('ar', ['rc', 'lib.a', ...objects.map((o) => path.basename(o))], { cwd: dir });
+    const archive = path.join(dir, 'lib.a');
+    const bytes = readFileSync(archive);
+    // The long name's reference points past the end of the long-name table.
+    const at = bytes.indexOf('/0              ');
+    expect(at).toBeGreaterThan(0);
+    bytes.write('/99             ', at, 'latin1');
+    writeFileSync(archive, bytes);
+    const [set] = await setOsabi([archive], { value: 0x42 });
+    expect(set).toMatchObject({ changed: 2, problems: [] });
+    const [get] = await getOsabi([archive]);
+    expect(get).toEqual({ file: archive, readings: [], problems: [{ member: undefined, problem: expect.stringMatching(/^corrupt archive: bad long name reference \/99 at offset/) }] });
+  });
+});
+
 describe('the command line', () => {
   it('runs osabi through bin/hermit-toolchain.js (the compiled CLI) with its exit codes', async () => {
     const dir = await tempDir();
