@@ -87,21 +87,42 @@ class BufferPool {
   }
 }
 
-/** Runs `work` on each item, at most FILES_IN_FLIGHT (and BYTES_IN_FLIGHT) at once; results in input order. */
-async function inFlight<T, R>(items: readonly T[], weight: (item: T) => number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
+/** What a file will hold while in flight, and which file it is (two paths may be one file). */
+interface Footprint {
+  readonly size: number;
+  /** Device and inode; undefined when the file cannot be found (it fails soon, alone). */
+  readonly identity: string | undefined;
+}
+
+function footprintOf(file: string): Footprint {
+  const stats = statSync(file, { throwIfNoEntry: false });
+  return stats === undefined ? { size: 0, identity: undefined } : { size: stats.size, identity: `${stats.dev}:${stats.ino}` };
+}
+
+/**
+ * Runs `work` on each file, at most FILES_IN_FLIGHT (and BYTES_IN_FLIGHT) at once; results in
+ * input order. Paths to one file (named twice, or hard links) take their turns one after the
+ * other: run side by side, the second would see the first's write as someone else's change.
+ */
+async function inFlight<R>(files: readonly string[], work: (file: string) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(files.length);
   const running = new Set<Promise<void>>();
+  const lastJobOf = new Map<string, Promise<void>>();
   let bytes = 0;
-  for (const [i, item] of items.entries()) {
-    const size = weight(item);
+  for (const [i, file] of files.entries()) {
+    const { size, identity } = footprintOf(file);
     while (running.size >= FILES_IN_FLIGHT || (running.size > 0 && bytes + size > BYTES_IN_FLIGHT)) await Promise.race(running);
     bytes += size;
-    const job: Promise<void> = work(item).then((result) => {
-      results[i] = result;
-      bytes -= size;
-      running.delete(job);
-    });
+    const before = identity === undefined ? undefined : lastJobOf.get(identity);
+    const job: Promise<void> = (before ?? Promise.resolve())
+      .then(() => work(file))
+      .then((result) => {
+        results[i] = result;
+        bytes -= size;
+        running.delete(job);
+      });
     running.add(job);
+    if (identity !== undefined) lastJobOf.set(identity, job);
   }
   await Promise.all(running);
   return results;
@@ -244,21 +265,16 @@ export function describeSetResult(result: SetOsabiResult, value: number): string
   return line;
 }
 
-/** Bytes a file will hold in memory while in flight (0 when it cannot be read: it fails soon). */
-function sizeOf(file: string): number {
-  return statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-}
-
 /** Sets the OS/ABI byte of each file; a refused file does not stop the others. */
 export function setOsabi(files: readonly string[], options: SetOsabiOptions): Promise<SetOsabiResult[]> {
   const pool = new BufferPool();
-  return inFlight(files, sizeOf, (file) => setOne(file, pool, options));
+  return inFlight(files, (file) => setOne(file, pool, options));
 }
 
 /** The OS/ABI byte of each file (of each member, for archives). */
 export function getOsabi(files: readonly string[]): Promise<GetOsabiResult[]> {
   const pool = new BufferPool();
-  return inFlight(files, sizeOf, async (file) => {
+  return inFlight(files, async (file) => {
     const read = await readAndLocate(file, pool);
     if ('problem' in read) return { file, readings: [], problems: [read] };
     try {

@@ -129,6 +129,20 @@ describe('setting the OS/ABI like elfedit', () => {
     expect(statSync(archive).mtimeMs).toBe(1_000_000_000_000);
   });
 
+  it('takes a file named twice, or through a hard link, in turns', async () => {
+    const { dir, files } = await sampleFiles();
+    const archive = files[4]!;
+    const link = path.join(dir, 'same.a');
+    linkSync(archive, link);
+    const results = await setOsabi([archive, files[0]!, archive, link], { value: 0x42 });
+    expect(results.map((r) => [r.changed, r.unchanged, r.problems])).toEqual([
+      [2, 0, []],
+      [1, 0, []],
+      [0, 2, []],
+      [0, 2, []],
+    ]);
+  });
+
   it('edits in place: hard links see the change, the mode stays', async () => {
     const { dir, files } = await sampleFiles();
     const archive = files[4]!;
