@@ -136,10 +136,9 @@ function grow<T extends Uint32Array | Uint8Array>(array: T, make: (length: numbe
 
 /**
  * First pass: where each member's header and contents are, and whether its name is a plain
- * short one. Kept small, with plain local variables: a command that runs this on a few archives
- * is over before the optimising compiler is done with a bigger loop, which then runs in the
- * slower tiers (measured on libc.a: a loop that also sorted out long names and tables took twice
- * as long, half of it waiting for the compiler).
+ * short one; ArchiveIndex's constructor sorts out the other names afterwards. Kept small, with
+ * plain local variables, for the reason given at quickArchiveOffsets (osabi.ts): short commands
+ * run such loops mostly before the optimising compiler is done with them.
  */
 function scanHeaders(bytes: Buffer): Headers {
   let numbers = new Uint32Array(STRIDE * 256);
