@@ -55,8 +55,8 @@ function uint32(bytes: Uint8Array, at: number, endian: ElfHeader['endian']): num
 /**
  * Whether the header at `at` is sound: the question explainElfHeader answers, without the
  * answer's words. Written as one small function with no calls because it runs for every member
- * of an archive, mostly before the optimising compiler is done with it (see quickArchiveOffsets
- * in osabi.ts); the tests check that both always agree.
+ * of an archive, mostly before the optimising compiler is done with it (see scanHeaders in
+ * ar.ts); the tests check that both always agree.
  */
 export function isSoundElfHeader(bytes: Uint8Array, at: number, length: number): boolean {
   if (length < LAYOUT[32].size) return false;

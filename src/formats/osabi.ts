@@ -1,4 +1,4 @@
-import { AR_HEADER_SIZE, AR_MAGIC, ArError, ArchiveIndex, headerNumber, isArchive, isThinArchive } from './ar.js';
+import { ArError, ArchiveIndex, isArchive, isThinArchive, quickFileContents } from './ar.js';
 import { EI_OSABI, elfHeaderProblem, hasElfMagic, isSoundElfHeader } from './elf.js';
 
 /**
@@ -86,6 +86,11 @@ const fileProblem = (kind: OsabiLocations['kind'], problem: string): OsabiLocati
   problems: [{ member: undefined, problem }],
 });
 
+/** Where the OS/ABI byte of the header at `at` is, or -1 when the header is not sound. */
+function osabiOffsetIn(bytes: Uint8Array, at: number, length: number): number {
+  return isSoundElfHeader(bytes, at, length) ? at + EI_OSABI : -1;
+}
+
 /** Finds the OS/ABI bytes in the contents of a file. */
 export function locateOsabi(bytes: Uint8Array): OsabiLocations {
   if (isThinArchive(bytes)) return fileProblem('other', 'thin archive: its members live in other files, change those instead');
@@ -94,7 +99,7 @@ export function locateOsabi(bytes: Uint8Array): OsabiLocations {
     const problem = elfHeaderProblem(bytes, 0, bytes.length);
     return problem === undefined ? { kind: 'elf', offsets: Uint32Array.of(EI_OSABI), member: noMember, problems: [] } : fileProblem('elf', problem);
   }
-  const quick = quickArchiveOffsets(bytes);
+  const quick = quickFileContents(bytes, osabiOffsetIn);
   if (quick !== undefined) {
     // Every file member is an ELF file here, so the i-th offset is in the i-th file member.
     let files: number[] | undefined;
@@ -111,7 +116,8 @@ export function locateOsabi(bytes: Uint8Array): OsabiLocations {
 
 /**
  * The general path: every member of any archive we read, each problem named. Slower than
- * quickArchiveOffsets, and only taken where that one gives up.
+ * quickFileContents (about twice, on libc.a), and only taken where that one gives up: the
+ * archive is not of the plain GNU kind, or a member is not a sound ELF file.
  */
 function locateInArchive(bytes: Uint8Array): OsabiLocations {
   let archive: ArchiveIndex;
@@ -137,62 +143,4 @@ function locateInArchive(bytes: Uint8Array): OsabiLocations {
     }
   }
   return { kind: 'archive', offsets: offsets.subarray(0, found), member: (i) => archive.name(members[i]!), problems };
-}
-
-const SPACE = 0x20;
-const NEWLINE = 0x0a;
-const SLASH = 0x2f;
-const HASH = 0x23;
-const UNDERSCORE = 0x5f;
-const DOT = 0x2e;
-const DIGIT_0 = 0x30;
-const DIGIT_9 = 0x39;
-
-/** Whether the header at `offset` names GNU's symbol table (`/`) or long-name table (`//`). */
-function isGnuTable(bytes: Uint8Array, offset: number): boolean {
-  const firstBlank = bytes[offset + 1] === SLASH ? 2 : 1;
-  for (let i = offset + firstBlank; i < offset + 16; i++) if (bytes[i] !== SPACE) return false;
-  return true;
-}
-
-/**
- * The common case, fast: an archive as GNU ar writes it (short and long names, a symbol table,
- * a long-name table) whose every member is an ELF file with a sound header. One small loop over
- * the headers that reads no names and creates nothing per member. A command that stamps a few
- * big archives is over before the optimising compiler has got through much code, so most of it
- * runs in the slower tiers where every step counts: on 20 copies of libc.a this takes a third of
- * the time of the general path (scripts/bench/osabi.mjs). Returns undefined at the first thing it
- * does not handle (BSD names, odd names, a malformed header, a member that is not sound ELF); the
- * general path then finds and names every problem. Long-name references are not followed here.
- */
-export function quickArchiveOffsets(bytes: Uint8Array): Uint32Array | undefined {
-  let offsets = new Uint32Array(1024);
-  let count = 0;
-  let offset = AR_MAGIC.length;
-  while (offset < bytes.length) {
-    // A lone newline may pad the end of some archives.
-    if (bytes.length - offset === 1 && bytes[offset] === NEWLINE) break;
-    if (offset + AR_HEADER_SIZE > bytes.length || bytes[offset + 58] !== 0x60 || bytes[offset + 59] !== NEWLINE) return undefined;
-    const size = headerNumber(bytes, offset + 48, 10, 10);
-    const data = offset + AR_HEADER_SIZE;
-    if (size < 0 || data + size > bytes.length) return undefined;
-    const first = bytes[offset];
-    const second = bytes[offset + 1]!;
-    if (first === SLASH && (second === SPACE || second === SLASH)) {
-      if (!isGnuTable(bytes, offset)) return undefined;
-    } else if (first === HASH || (first === SLASH && (second < DIGIT_0 || second > DIGIT_9)) || (first === UNDERSCORE && second === UNDERSCORE && bytes[offset + 2] === DOT)) {
-      // BSD names and symbol tables (__.SYMDEF), /SYM64/ and other odd names.
-      return undefined;
-    } else {
-      if (!isSoundElfHeader(bytes, data, size)) return undefined;
-      if (count === offsets.length) {
-        const bigger = new Uint32Array(count * 2);
-        bigger.set(offsets);
-        offsets = bigger;
-      }
-      offsets[count++] = data + EI_OSABI;
-    }
-    offset = data + size + (size % 2);
-  }
-  return offsets.subarray(0, count);
 }

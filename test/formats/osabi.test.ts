@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ArchiveIndex } from '../../src/formats/ar.js';
-import { OSABI_NAMES, describeOsabi, locateOsabi, osabiLabel, osabiName, parseOsabi, quickArchiveOffsets } from '../../src/formats/osabi.js';
+import { ArchiveIndex, quickFileContents } from '../../src/formats/ar.js';
+import { isSoundElfHeader } from '../../src/formats/elf.js';
+import { OSABI_NAMES, describeOsabi, locateOsabi, osabiLabel, osabiName, parseOsabi } from '../../src/formats/osabi.js';
 import { compile, handmadeElf } from '../support/elf.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -123,22 +124,26 @@ describe('finding OS/ABI bytes', () => {
     execFileSync('ar', ['rc', 'mixed.a', 'a.o', 'note.txt'], { cwd: dir });
     const host = '/usr/lib/x86_64-linux-gnu/libc_nonshared.a';
     const bsd = Buffer.concat([Buffer.from('!<arch>\n'), bsdMember('__.SYMDEF SORTED', Buffer.from('symbols')), bsdMember('b.o', readFileSync(a))]);
-    /** The general path's offsets: every file member's contents plus 7. */
+    /** The general path's answer: where every file member's contents start. */
     const general = (bytes: Buffer): number[] => {
       const index = new ArchiveIndex(bytes);
-      return Array.from({ length: index.count }, (_, i) => i).filter((i) => index.isFile(i)).map((i) => index.dataOffset(i) + 7);
+      return Array.from({ length: index.count }, (_, i) => i).filter((i) => index.isFile(i)).map((i) => index.dataOffset(i));
+    };
+    const quickly = (bytes: Buffer): number[] | undefined => {
+      const starts = quickFileContents(bytes, (data, at, length) => (isSoundElfHeader(data, at, length) ? at : -1));
+      return starts && [...starts];
     };
     for (const file of [path.join(dir, 'gnu.a'), host]) {
       const bytes = readFileSync(file);
-      const quick = quickArchiveOffsets(bytes);
-      expect([file, quick && [...quick]]).toEqual([file, general(bytes)]);
+      expect([file, quickly(bytes)]).toEqual([file, general(bytes)]);
       const found = locateOsabi(bytes);
+      expect([...found.offsets]).toEqual(general(bytes).map((start) => start + 7));
       // Names come from the index when asked for, member by member.
       expect(Array.from(found.offsets, (_, i) => found.member(i))).toEqual(execFileSync('ar', ['t', file]).toString().trim().split('\n'));
     }
     // It gives up (undefined) on what the general path must look at: a non-ELF member, BSD names.
-    expect(quickArchiveOffsets(readFileSync(path.join(dir, 'mixed.a')))).toBeUndefined();
-    expect(quickArchiveOffsets(bsd)).toBeUndefined();
-    expect([...locateOsabi(bsd).offsets]).toEqual(general(bsd));
+    expect(quickly(readFileSync(path.join(dir, 'mixed.a')))).toBeUndefined();
+    expect(quickly(bsd)).toBeUndefined();
+    expect([...locateOsabi(bsd).offsets]).toEqual(general(bsd).map((start) => start + 7));
   });
 });
