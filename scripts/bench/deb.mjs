@@ -44,11 +44,16 @@ try {
     'Package: bench-hermit\nVersion: 1.0-1\nArchitecture: all\nMaintainer: Bench <bench@example.org>\nDescription: benchmark tree\n',
   );
   const env = { ...process.env, SOURCE_DATE_EPOCH: '1672531200', CI: '1' };
+  const oursCommand = (out) => [process.execPath, [cli, 'package', '--tree', tree, '--out', out, '--compress', 'xz']];
   const commands = {
     'dpkg-deb': (out) => ['dpkg-deb', ['-Zxz', '--root-owner-group', '-b', tree, path.join(out, 'bench.deb')]],
-    ours: (out) => [process.execPath, [cli, 'package', '--tree', tree, '--out', out, '--compress', 'xz']],
+    ours: oursCommand,
+    // Ours runs xz with glibc's malloc asking for transparent huge pages (src/package/compress.ts);
+    // this third side turns that off, to show how much of the result it accounts for.
+    'ours, no huge pages': oursCommand,
   };
-  const outputs = { 'dpkg-deb': path.join(work, 'dpkg-deb'), ours: path.join(work, 'ours') };
+  const sideEnv = { 'ours, no huge pages': { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' } };
+  const outputs = Object.fromEntries(Object.keys(commands).map((name, i) => [name, path.join(work, `side${i}`)]));
   // Wall time is what counts; CPU time (user + system of the command and its children, from
   // bash's `times`) is reported too, because other work on a shared machine inflates wall time.
   const run = (name) => {
@@ -56,7 +61,7 @@ try {
     mkdirSync(outputs[name], { recursive: true });
     const [command, args] = commands[name](outputs[name]);
     const started = process.hrtime.bigint();
-    const result = spawnSync('bash', ['-c', '"$@" > /dev/null || exit; times', 'bash', command, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const result = spawnSync('bash', ['-c', '"$@" > /dev/null || exit; times', 'bash', command, ...args], { env: { ...env, ...sideEnv[name] }, stdio: ['ignore', 'pipe', 'pipe'] });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (result.status !== 0) throw new Error(`${name} failed: ${result.stderr}`);
     const children = result.stdout.toString().trim().split('\n').at(-1);
@@ -64,15 +69,16 @@ try {
     return { ms, cpuMs: (seconds[0] + seconds[1]) * 1000 };
   };
 
-  // One unmeasured run each warms the page cache and checks that both made the same package.
-  run('dpkg-deb');
-  run('ours');
-  const identical = readFileSync(path.join(outputs['dpkg-deb'], 'bench.deb')).equals(readFileSync(path.join(outputs.ours, 'bench-hermit_1.0-1_all.deb')));
-  const samples = { 'dpkg-deb': [], ours: [] };
-  const cpuSamples = { 'dpkg-deb': [], ours: [] };
+  // One unmeasured run each warms the page cache and checks that all made the same package.
+  const sides = Object.keys(commands);
+  for (const name of sides) run(name);
+  const packageOf = (name) => readFileSync(path.join(outputs[name], name === 'dpkg-deb' ? 'bench.deb' : 'bench-hermit_1.0-1_all.deb'));
+  const identical = sides.every((name) => packageOf(name).equals(packageOf('dpkg-deb')));
+  const samples = Object.fromEntries(sides.map((name) => [name, []]));
+  const cpuSamples = Object.fromEntries(sides.map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
-    // Alternate who goes first, so that neither always runs on a machine the other just warmed.
-    const order = round % 2 === 0 ? ['dpkg-deb', 'ours'] : ['ours', 'dpkg-deb'];
+    // Rotate who goes first, so that no side always runs on a machine another just warmed.
+    const order = sides.map((_, i) => sides[(i + round) % sides.length]);
     for (const name of order) {
       const { ms, cpuMs } = run(name);
       samples[name].push(ms);
@@ -84,9 +90,10 @@ try {
     const middle = Math.floor(sorted.length / 2);
     return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
   };
-  const medians = { 'dpkg-deb': median(samples['dpkg-deb']), ours: median(samples.ours) };
+  const medians = Object.fromEntries(sides.map((name) => [name, median(samples[name])]));
   const ratio = medians.ours / medians['dpkg-deb'];
-  const cpuMedians = { 'dpkg-deb': median(cpuSamples['dpkg-deb']), ours: median(cpuSamples.ours) };
+  const ratioNoHugePages = medians['ours, no huge pages'] / medians['dpkg-deb'];
+  const cpuMedians = Object.fromEntries(sides.map((name) => [name, median(cpuSamples[name])]));
   const cpuRatio = cpuMedians.ours / cpuMedians['dpkg-deb'];
   const load = os.loadavg()[0];
   const treeBytes = copies * readFileSync(LIBC_A).length;
@@ -97,14 +104,15 @@ try {
   console.log(`settings: xz preset 6, CRC64, multi-threaded encoder on ${os.availableParallelism()} threads (24 MiB blocks), root:root, SOURCE_DATE_EPOCH`);
   console.log(`${dpkgVersion}; ours: hermit-toolchain package --tree with ${xzVersion}`);
   console.log(`packages byte-identical: ${identical ? 'yes' : 'NO'}`);
-  console.log(`dpkg-deb: median ${medians['dpkg-deb'].toFixed(0)} ms over ${rounds} rounds (${samples['dpkg-deb'].map((v) => v.toFixed(0)).join(', ')})`);
-  console.log(`ours:     median ${medians.ours.toFixed(0)} ms over ${rounds} rounds (${samples.ours.map((v) => v.toFixed(0)).join(', ')})`);
-  console.log(`ratio ours/dpkg-deb: ${ratio.toFixed(3)}`);
-  console.log(`cpu time (user+sys) medians: dpkg-deb ${cpuMedians['dpkg-deb'].toFixed(0)} ms, ours ${cpuMedians.ours.toFixed(0)} ms, ratio ${cpuRatio.toFixed(3)}; load average ${load.toFixed(1)}`);
+  for (const name of sides) {
+    console.log(`${`${name}:`.padEnd(21)} median ${medians[name].toFixed(0)} ms over ${rounds} rounds (${samples[name].map((v) => v.toFixed(0)).join(', ')}); cpu ${cpuMedians[name].toFixed(0)} ms`);
+  }
+  console.log(`ratio ours/dpkg-deb: ${ratio.toFixed(3)} (without huge pages for xz: ${ratioNoHugePages.toFixed(3)})`);
+  console.log(`cpu time (user+sys) ratio ours/dpkg-deb: ${cpuRatio.toFixed(3)}; load average ${load.toFixed(1)}`);
   if (jsonFile) {
     writeFileSync(
       jsonFile,
-      `${JSON.stringify({ benchmark: 'deb', unit: 'ms', rounds, copies, treeBytes, cores: os.availableParallelism(), identical, samples, medians, ratio, cpuSamples, cpuMedians, cpuRatio, loadAverage: load, dpkgVersion, xzVersion }, null, 2)}\n`,
+      `${JSON.stringify({ benchmark: 'deb', unit: 'ms', rounds, copies, treeBytes, cores: os.availableParallelism(), identical, samples, medians, ratio, ratioNoHugePages, cpuSamples, cpuMedians, cpuRatio, loadAverage: load, dpkgVersion, xzVersion }, null, 2)}\n`,
     );
   }
   if (!identical) process.exitCode = 1;

@@ -39,7 +39,7 @@ async function deb(rounds) {
     theirs: result.medians['dpkg-deb'],
     ratio: result.ratio,
     samples: { ours: result.samples.ours, theirs: result.samples['dpkg-deb'] },
-    note: `vs dpkg-deb -Zxz --root-owner-group -b; byte-identical: ${result.identical ? 'yes' : 'NO'}`,
+    note: `vs dpkg-deb -Zxz --root-owner-group -b; byte-identical: ${result.identical ? 'yes' : 'NO'}; without huge pages for xz: ${result.ratioNoHugePages.toFixed(2)}`,
   };
 }
 

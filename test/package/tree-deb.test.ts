@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, linkSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compressBuffer } from '../../src/package/compress.js';
+import { compressBuffer, compressorEnv } from '../../src/package/compress.js';
 import { PackageError } from '../../src/package/errors.js';
 import { packTree } from '../../src/package/tree-deb.js';
 import { tempDir } from '../support/tmp.js';
@@ -123,6 +123,29 @@ describe('compressors', () => {
       const one = await compressBuffer(data, compression, { threads: 1 });
       const four = await compressBuffer(data, compression, { threads: 4 });
       expect(one.equals(four)).toBe(true);
+    }
+  });
+
+  it('run with glibc asked for huge pages, unless the user chose otherwise', () => {
+    expect(compressorEnv({ PATH: '/bin' })).toEqual({ PATH: '/bin', GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' });
+    expect(compressorEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }).GLIBC_TUNABLES).toBe('glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1');
+    const chosen = { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2' };
+    expect(compressorEnv(chosen)).toBe(chosen);
+    const untouched = { GLIBC_TUNABLES: '' };
+    expect(compressorEnv(untouched).GLIBC_TUNABLES).toBe('glibc.malloc.hugetlb=1');
+    expect(untouched.GLIBC_TUNABLES).toBe('');
+  });
+
+  it('hand that environment to the compressor they start', async () => {
+    // A stand-in xz first on PATH that answers with the tunables it was given.
+    const bin = await tempDir();
+    write(path.join(bin, 'xz'), '#!/bin/sh\ncat > /dev/null\nprintf %s "$GLIBC_TUNABLES"\n', 0o755);
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}:${saved}`;
+    try {
+      expect((await compressBuffer(Buffer.from('x'), 'xz')).toString()).toContain('glibc.malloc.hugetlb=1');
+    } finally {
+      process.env.PATH = saved;
     }
   });
 });
