@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// Packs one large tree with dpkg-deb and with `hermit-toolchain package --tree`, alternating
-// A/B for several rounds, and prints the median wall times and the ratio ours/dpkg-deb.
+// Packs one large tree with dpkg-deb and with `hermit-toolchain package --tree`, taking turns
+// for several rounds, and prints the median wall times and the ratio ours/dpkg-deb. A third side
+// runs ours with xz's huge pages turned off (see compressorEnv in src/package/compress.ts), to
+// show what they account for.
 //
 //   node scripts/bench/deb.mjs [--rounds N] [--copies N] [--json FILE]
 //
-// Settings (the same for both): xz preset 6 with CRC64 and the multi-threaded encoder on every
+// Settings (the same for all sides): xz preset 6 with CRC64 and the multi-threaded encoder on every
 // core (what dpkg-deb 1.21 does through liblzma: -Zxz, default level 6, threads = cores; ours runs
 // `xz -6 --threads=<cores>` with the same 24 MiB blocks), root:root ownership, SOURCE_DATE_EPOCH
-// set. Both packages are checked to be byte-identical, so both did the same work.
+// set. All packages are checked to be byte-identical, so all did the same work.
 // Needs the compiled CLI (npm run build) and dpkg-deb.
 
 import { execFileSync, spawnSync } from 'node:child_process';
