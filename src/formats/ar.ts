@@ -93,7 +93,7 @@ const NEWLINE = 0x0a;
 
 /** Parses every member header; contents stay where they are (see dataOffset/size). */
 export function parseArchive(input: Uint8Array): ArArchive {
-  const index = indexArchive(input);
+  const index = new ArchiveIndex(input);
   const members = Array.from({ length: index.count }, (_, i): ArMember => {
     const headerOffset = index.headerOffset(i);
     return {
@@ -222,6 +222,7 @@ export function quickFileContents(bytes: Uint8Array, find: (bytes: Uint8Array, a
  * (and a name string) for each cost several times the parsing itself. The metadata fields
  * (mtime, owner, mode) are neither read nor checked. Short names are decoded only when asked
  * for, from the bytes: keep the headers unchanged until then (changing member contents is fine).
+ * The constructor throws an ArError for a thin archive and anything malformed.
  */
 export class ArchiveIndex {
   readonly #bytes: Buffer;
@@ -353,11 +354,6 @@ export class ArchiveIndex {
     this.#names.set(i, rawName.trimEnd().replace(/\/$/, ''));
     return OTHER_NAME;
   }
-}
-
-/** Indexes an archive's members; throws an ArError for thin archives and anything malformed. */
-export function indexArchive(input: Uint8Array): ArchiveIndex {
-  return new ArchiveIndex(input);
 }
 
 /** The contents of a member (a view into the archive's bytes). */

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ArError, ArchiveIndex, indexArchive, memberData, parseArchive, writeArchive } from '../../src/formats/ar.js';
+import { ArError, ArchiveIndex, memberData, parseArchive, writeArchive } from '../../src/formats/ar.js';
 import { tempDir } from '../support/tmp.js';
 
 describe('ar archives', () => {
@@ -40,7 +40,7 @@ describe('ar archives', () => {
     const bytes = readFileSync(path.join(dir, 'out.a'));
     const [member] = parseArchive(bytes).members;
     expect(member).toMatchObject({ name: 'm.txt', mtime: 1234567890, mode: 0o100640, uid: process.getuid!(), gid: process.getgid!(), size: 3 });
-    const index = indexArchive(bytes);
+    const index = new ArchiveIndex(bytes);
     expect(index.count).toBe(1);
     expect(index.entry(0)).toEqual({ name: 'm.txt', kind: 'file', headerOffset: 8, dataOffset: 68, size: 3 });
   });
