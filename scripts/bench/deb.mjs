@@ -16,10 +16,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { CLI, REPO, median } from './lib.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(repo, 'bin', 'hermit-toolchain.js');
 const LIBC_A = '/usr/lib/x86_64-linux-gnu/libc.a';
 
 function option(name, fallback) {
@@ -30,7 +28,7 @@ const rounds = Number(option('--rounds', '5'));
 const copies = Number(option('--copies', '8'));
 const jsonFile = option('--json', undefined);
 
-if (!existsSync(path.join(repo, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+if (!existsSync(path.join(REPO, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` first');
 if (!existsSync(LIBC_A)) throw new Error(`${LIBC_A} is missing (Debian package libc6-dev)`);
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'ht-bench-deb-'));
@@ -46,7 +44,7 @@ try {
     'Package: bench-hermit\nVersion: 1.0-1\nArchitecture: all\nMaintainer: Bench <bench@example.org>\nDescription: benchmark tree\n',
   );
   const env = { ...process.env, SOURCE_DATE_EPOCH: '1672531200', CI: '1' };
-  const oursCommand = (out) => [process.execPath, [cli, 'package', '--tree', tree, '--out', out, '--compress', 'xz']];
+  const oursCommand = (out) => [process.execPath, [CLI, 'package', '--tree', tree, '--out', out, '--compress', 'xz']];
   const commands = {
     'dpkg-deb': (out) => ['dpkg-deb', ['-Zxz', '--root-owner-group', '-b', tree, path.join(out, 'bench.deb')]],
     ours: oursCommand,
@@ -87,11 +85,6 @@ try {
       cpuSamples[name].push(cpuMs);
     }
   }
-  const median = (values) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-  };
   const medians = Object.fromEntries(sides.map((name) => [name, median(samples[name])]));
   const ratio = medians.ours / medians['dpkg-deb'];
   const ratioNoHugePages = medians['ours, no huge pages'] / medians['dpkg-deb'];
