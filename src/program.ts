@@ -27,6 +27,7 @@ export function program(): Command {
     .option('--work <dir>', 'work directory for sources, builds, images, logs and state', 'build')
     .option('--cache <dir>', 'download cache shared by work directories (default: $XDG_CACHE_HOME/hermit-toolchain)')
     .option('-j, --jobs <n>', 'job budget shared by all tasks and their makes (default: number of cores)')
+    .option('--mirror <dir|url>', 'premirror tried before every upstream source, before the profile\'s `mirrors` (repeatable): files by name, git repositories as <name>.git, git pins as <repository>-<commit>.tar.gz verified by the recipe\'s archive-sha256', collect, [] as string[])
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',

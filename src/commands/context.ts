@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { defaultCacheDir } from '../build/layout.js';
 import { loadToolchain, type Toolchain } from '../recipes/load.js';
+import { mirrorUrl } from '../recipes/profile.js';
 
 /** The options every command accepts (see `hermit-toolchain --help`). */
 export interface GlobalOptions {
@@ -12,6 +13,8 @@ export interface GlobalOptions {
   readonly work?: string | undefined;
   readonly cache?: string | undefined;
   readonly jobs?: string | undefined;
+  /** `--mirror DIR|URL`: premirrors tried before the profile's. */
+  readonly mirror?: readonly string[] | undefined;
 }
 
 export interface CommandContext {
@@ -34,10 +37,14 @@ export function parseJobs(value: string | undefined): number {
 export async function resolveContext(options: GlobalOptions): Promise<CommandContext> {
   const toolchainDir = path.resolve(options.toolchain ?? PACKAGE_ROOT);
   const workDir = path.resolve(options.work ?? 'build');
-  const toolchain = await loadToolchain(toolchainDir, {
+  const loaded = await loadToolchain(toolchainDir, {
     ...(options.config ? { profileFile: path.resolve(options.config) } : {}),
     parseCache: path.join(workDir, 'state', 'recipes.json'),
   });
+  // Premirrors change where sources come from, never what they are (each is verified), so they
+  // are not part of any key.
+  const mirrors = (options.mirror ?? []).map((entry) => mirrorUrl(entry, process.cwd()));
+  const toolchain = mirrors.length === 0 ? loaded : { ...loaded, profile: { ...loaded.profile, mirrors: [...mirrors, ...loaded.profile.mirrors] } };
   return {
     toolchain,
     workDir,

@@ -19,6 +19,12 @@ const gitSchema = z.strictObject({
   url: nonEmpty,
   commit: gitCommit,
   submodules: z.boolean().optional(),
+  /**
+   * sha256 of `<repository>-<commit>.tar.gz`, an archive of the commit's tree under one top
+   * folder, that a premirror may serve instead of the repository (Buildroot's way for sites
+   * without the upstream host). Without it a premirror can only serve the repository itself.
+   */
+  'archive-sha256': sha256.optional(),
 });
 
 /**

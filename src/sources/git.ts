@@ -10,6 +10,21 @@ export interface GitPin {
   readonly url: string;
   readonly commit: string;
   readonly submodules: boolean;
+  /** sha256 of the commit's tree as `archiveName(pin)`, when a premirror may serve that instead. */
+  readonly archiveSha256?: string | undefined;
+}
+
+/** The repository's name as its URL ends, without `.git`: `LwIP` for …/hermitcore/LwIP.git. */
+function repositoryName(url: string): string {
+  return (url.replace(/\/+$/, '').split(/[/:]/).at(-1) ?? 'repo').replace(/\.git$/i, '');
+}
+
+/**
+ * The file name a premirror serves a commit's tree under: `<repository>-<commit>.tar.gz`, the
+ * repository name in lower case (`lwip-d4d77f78….tar.gz`), as Buildroot names its git tarballs.
+ */
+export function archiveName(pin: Pick<GitPin, 'url' | 'commit'>): string {
+  return `${repositoryName(pin.url).toLowerCase()}-${pin.commit}.tar.gz`;
 }
 
 export class GitError extends UserError {}
@@ -27,7 +42,7 @@ async function git(args: readonly string[], options: { cwd?: string; reject?: bo
 
 /** One bare mirror per repository URL in the cache, shared by every work directory. */
 export function mirrorPath(cacheDir: string, url: string): string {
-  const name = (url.replace(/\/+$/, '').split(/[/:]/).at(-1) ?? 'repo').replace(/\.git$/, '').replace(/[^A-Za-z0-9._-]/g, '_');
+  const name = repositoryName(url).replace(/[^A-Za-z0-9._-]/g, '_');
   const id = createHash('sha256').update(url).digest('hex').slice(0, 16);
   return path.join(cacheDir, 'git', `${name}-${id}.git`);
 }
@@ -174,8 +189,7 @@ export async function submodulePins(cacheDir: string, pin: GitPin): Promise<Arra
 
 /** Two URLs name the same repository when their last path segments agree (`LwIP.git` = `lwip`). */
 export function sameRepository(a: string, b: string): boolean {
-  const name = (url: string): string => (url.replace(/\/+$/, '').split(/[/:]/).at(-1) ?? '').replace(/\.git$/i, '').toLowerCase();
-  return name(a) === name(b);
+  return repositoryName(a).toLowerCase() === repositoryName(b).toLowerCase();
 }
 
 /** Writes the tree of the pinned commit (and its submodules, at their pinned commits) into `dest`. */

@@ -6,7 +6,7 @@ import type { Alternate, Recipe } from '../recipes/schema.js';
 import { alternateFile, describeAlternate, fetchAlternate } from './alternate.js';
 import { downloadPath, fileNameOf } from './cache.js';
 import { ChecksumMismatch, download, type DownloadOptions } from './download.js';
-import { exportGit, fetchGit, gitCached, sameRepository, submodulePins, type GitPin } from './git.js';
+import { archiveName, exportGit, fetchGit, gitCached, sameRepository, submodulePins, type GitPin } from './git.js';
 import { placeOverride } from './override.js';
 import { unpackArchive } from './unpack.js';
 
@@ -36,7 +36,24 @@ const exists = (file: string): Promise<boolean> => Promise.resolve(existsSync(fi
 
 function gitPin(recipe: Recipe): GitPin | undefined {
   const git = recipe.source?.git;
-  return git ? { url: git.url, commit: git.commit, submodules: git.submodules ?? false } : undefined;
+  return git ? { url: git.url, commit: git.commit, submodules: git.submodules ?? false, archiveSha256: git['archive-sha256'] } : undefined;
+}
+
+/** The verified archive of a git pin's tree that a premirror may serve, when the recipe names one. */
+function gitArchive(ctx: SourceContext, pin: GitPin): Artifact | undefined {
+  if (!pin.archiveSha256) return undefined;
+  const file = archiveName(pin);
+  return { label: `git ${pin.url} ${pin.commit} as ${file} (sha256 ${pin.archiveSha256})`, file: downloadPath(ctx.cacheDir, pin.archiveSha256, file) };
+}
+
+/**
+ * How a git pin's tree is provided now: the repository when the cache has the commit (the
+ * archive may leave files out, e.g. blobs that were not copied), else the verified archive.
+ */
+async function gitProvider(ctx: SourceContext, pin: GitPin): Promise<'git' | Artifact | undefined> {
+  if (await gitCached(ctx.cacheDir, pin)) return 'git';
+  const archive = gitArchive(ctx, pin);
+  return archive && (await exists(archive.file)) ? archive : undefined;
 }
 
 /** The upstream file first, then each verified alternate, in the recipe's order. */
@@ -65,7 +82,10 @@ export async function currentSourceLabel(ctx: SourceContext, recipe: Recipe): Pr
   const override = ctx.overrides.get(recipe.name);
   if (override) return `override ${override}`;
   const pin = gitPin(recipe);
-  if (pin) return `git ${pin.url} ${pin.commit}`;
+  if (pin) {
+    const provider = await gitProvider(ctx, pin);
+    return provider === 'git' || provider === undefined ? `git ${pin.url} ${pin.commit}` : provider.label;
+  }
   return (await availableArtifact(ctx, recipe))?.label;
 }
 
@@ -73,7 +93,7 @@ export async function currentSourceLabel(ctx: SourceContext, recipe: Recipe): Pr
 export async function isFetched(ctx: SourceContext, recipe: Recipe): Promise<boolean> {
   if (ctx.overrides.has(recipe.name)) return true;
   const pin = gitPin(recipe);
-  if (pin) return gitCached(ctx.cacheDir, pin);
+  if (pin) return (await gitProvider(ctx, pin)) !== undefined;
   return (await availableArtifact(ctx, recipe)) !== undefined;
 }
 
@@ -83,7 +103,10 @@ export async function missingSources(ctx: SourceContext, recipes: readonly Recip
   for (const recipe of recipes) {
     if (!recipe.source || (await isFetched(ctx, recipe))) continue;
     const pin = gitPin(recipe);
-    if (pin) missing.push(`${recipe.name}: git ${pin.url} at ${pin.commit}${pin.submodules ? ' (with submodules)' : ''}`);
+    if (pin) {
+      const archive = pin.archiveSha256 ? ` or ${archiveName(pin)} from a premirror` : '';
+      missing.push(`${recipe.name}: git ${pin.url} at ${pin.commit}${pin.submodules ? ' (with submodules)' : ''}${archive}`);
+    }
     else missing.push(`${recipe.name}: ${artifactsOf(ctx, recipe).map((a) => a.label).join(' or ')}`);
   }
   return missing;
@@ -109,7 +132,7 @@ export async function fetchSource(ctx: SourceContext, recipe: Recipe, options: F
   if (ctx.overrides.has(recipe.name)) return;
   const pin = gitPin(recipe);
   if (pin) {
-    await fetchGit(ctx.cacheDir, pin, { offline: ctx.offline, premirrors: ctx.premirrors, log });
+    await fetchGitSource(ctx, recipe, pin, options);
     return;
   }
   const present = await availableArtifact(ctx, recipe);
@@ -141,6 +164,41 @@ export async function fetchSource(ctx: SourceContext, recipe: Recipe, options: F
     }
   }
   throw new UserError(`${recipe.name}: no source could be fetched (${failures.join('; ')})`);
+}
+
+/**
+ * A git pin: the repository if the cache has the commit; else its archive from a premirror,
+ * verified by the recipe's sha256 (a file there with other bytes is an error, never used); else
+ * the repository from a premirror or upstream.
+ */
+async function fetchGitSource(ctx: SourceContext, recipe: Recipe, pin: GitPin, options: FetchOptions): Promise<void> {
+  const { log } = options;
+  const archive = gitArchive(ctx, pin);
+  if (await gitCached(ctx.cacheDir, pin)) return;
+  if (archive && (await exists(archive.file))) {
+    log(`in the cache: ${archive.label}`);
+    return;
+  }
+  let archiveFailure: string | undefined;
+  if (archive && ctx.premirrors.length > 0 && !ctx.offline) {
+    const name = archiveName(pin);
+    try {
+      const used = await download(ctx.premirrors.map((base) => `${base.replace(/\/+$/, '')}/${name}`), pin.archiveSha256!, archive.file, { ...options });
+      log(`downloaded ${archive.label} from ${used}`);
+      return;
+    } catch (error) {
+      if (error instanceof ChecksumMismatch || options.signal?.aborted) throw error;
+      archiveFailure = describeError(error);
+      log(`no premirror has ${name} (${archiveFailure}); fetching the repository`);
+    }
+  }
+  try {
+    await fetchGit(ctx.cacheDir, pin, { offline: ctx.offline, premirrors: ctx.premirrors, log });
+  } catch (error) {
+    if (!archive || options.signal?.aborted) throw error;
+    const hint = archiveFailure ? `no premirror served ${archiveName(pin)}: ${archiveFailure}` : `or put ${archiveName(pin)} in a folder given with --mirror`;
+    throw new UserError(`${recipe.name}: ${describeError(error)}; ${hint}`, { cause: error });
+  }
 }
 
 /**
@@ -181,8 +239,15 @@ export async function placeSource(ctx: SourceContext, recipe: Recipe, dest: stri
     await placeOverride(override, dest, log);
   } else if (gitPin(recipe)) {
     const pin = gitPin(recipe)!;
-    log(`exporting ${pin.url} at ${pin.commit}`);
-    await exportGit(ctx.cacheDir, pin, dest);
+    const provider = await gitProvider(ctx, pin);
+    if (provider === undefined) throw new UserError(`${recipe.name}: the source is not in the cache (run fetch)`);
+    if (provider === 'git') {
+      log(`exporting ${pin.url} at ${pin.commit}`);
+      await exportGit(ctx.cacheDir, pin, dest);
+    } else {
+      log(`unpacking ${provider.label}`);
+      await unpackArchive(provider.file, dest, log);
+    }
   } else {
     artifact = await availableArtifact(ctx, recipe);
     if (!artifact) throw new UserError(`${recipe.name}: the source is not in the cache (run fetch)`);
