@@ -182,6 +182,7 @@ with <prefix>/bin/<target>-gcc (skipped when the packages have no compiler). Nee
     .description('register the HermitCore loader with binfmt_misc, so HermitCore executables start like Linux ones')
     .addArgument(new Argument('<action>', 'what to do').choices(BINFMT_ACTIONS))
     .option('--binfmt-dir <dir>', 'the binfmt_misc mount to use', '/proc/sys/fs/binfmt_misc')
+    .option('--interpreter <path>', 'the proxy to register (default: <prefix>/bin/proxy), e.g. one installed with bootstrap --root')
     .option('--dry-run', 'print the exact line and every write without doing them')
     .addHelpText(
       'after',

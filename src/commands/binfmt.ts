@@ -12,6 +12,8 @@ export type BinfmtAction = (typeof BINFMT_ACTIONS)[number];
 export interface BinfmtOptions extends GlobalOptions {
   readonly binfmtDir?: string | undefined;
   readonly dryRun?: boolean | undefined;
+  /** The proxy to register instead of `<prefix>/bin/proxy` (e.g. one installed under a --root). */
+  readonly interpreter?: string | undefined;
 }
 
 /** Only the profile matters here (prefix and OS/ABI): no recipes are needed to register. */
@@ -27,7 +29,8 @@ const print = (line: string): void => {
 /** `binfmt register|unregister|status`: the kernel starts HermitCore executables through the proxy. */
 export async function binfmtCommand(action: BinfmtAction, options: BinfmtOptions): Promise<number> {
   const profile = await profileOf(options);
-  const entry = hermitEntry(profile.osabiValue, profile.prefix);
+  const standard = hermitEntry(profile.osabiValue, profile.prefix);
+  const entry = options.interpreter ? { ...standard, interpreter: path.resolve(options.interpreter) } : standard;
   const fs = new BinfmtMisc(path.resolve(options.binfmtDir ?? BINFMT_DIR));
   const run = { dryRun: options.dryRun === true, print };
   try {
