@@ -21,7 +21,7 @@ describe('the pthread-embedded, lwip and libhermit recipes (stand-in sources and
     const result = await runCli([...args, 'build', ...sources]);
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
-    expect(summaryOf(result.stdout)).toMatch(/failed 0 .*source override: pthread-embedded; source override: lwip/);
+    expect(summaryOf(result.stdout)).toMatch(/failed 0 .*source override: pthread-embedded; source override: lwip; source override: hermit-caves/);
 
     const sysroot = (recipe: string) => path.join(work, 'image', recipe, 'opt/hermit/x86_64-hermit');
     // pthread-embedded: the library and the headers the HermitCore packages installed (sched.h
@@ -36,9 +36,11 @@ describe('the pthread-embedded, lwip and libhermit recipes (stand-in sources and
     expect(existsSync(path.join(sysroot('libhermit-bootstrap'), 'include/hermit/stddef.h'))).toBe(true);
     expect(existsSync(path.join(work, 'image/libhermit-bootstrap/opt/hermit/bin'))).toBe(false);
 
-    // libhermit: the full build (Go dropped from its languages) adds the proxy.
+    // libhermit: the full build, in a tree with the lwip and hermit-caves trees as its submodule
+    // folders, adds the proxy.
     expect(execFileSync(path.join(work, 'image/libhermit/opt/hermit/bin/proxy')).toString()).toBe('proxy stand-in\n');
-    expect(readFileSync(path.join(work, 'obj/libhermit/source/cmake/HermitCore.cmake'), 'utf8')).toContain('enable_language(C)');
+    expect(readFileSync(path.join(work, 'obj/libhermit/source/caves/proxy.c'), 'utf8')).toContain('int main');
+    expect(existsSync(path.join(work, 'obj/libhermit/source/lwip/src/core/tcp.c'))).toBe(true);
 
     // The final gcc's stage holds what its target-library link tests need.
     const gccStage = path.join(work, 'stage/gcc/opt/hermit/x86_64-hermit');

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO } from './cli.js';
 
@@ -27,11 +27,11 @@ function stubTools(name: string, version: string, tools: Record<string, string>,
   return `${HEAD(name, version)}needs: [${needs.join(', ')}]\ninstall:\n${lines.join('\n')}\n${extra}${packageName ? `package:\n  name: ${packageName}\n` : ''}`;
 }
 
-export const STANDIN_RECIPES = ['pthread-embedded', 'lwip', 'libhermit-bootstrap', 'libhermit', 'hermit-toolchain'];
+export const STANDIN_RECIPES = ['pthread-embedded', 'lwip', 'hermit-caves', 'libhermit-bootstrap', 'libhermit', 'hermit-toolchain'];
 
 export interface HermitStandins {
   readonly toolchain: string;
-  /** `--source` arguments for the three git recipes. */
+  /** `--source` arguments for the git recipes. */
   readonly sources: string[];
 }
 
@@ -40,8 +40,13 @@ export function makeHermitStandins(root: string): HermitStandins {
   for (const name of STANDIN_RECIPES) {
     mkdirSync(path.join(toolchain, 'recipes'), { recursive: true });
     copyFileSync(path.join(REPO, 'recipes', `${name}.yaml`), path.join(toolchain, 'recipes', `${name}.yaml`));
+    // The recipes name their patch series; sources given with --source are used unpatched.
+    const patches = path.join(REPO, 'patches', name);
+    if (existsSync(patches)) cpSync(patches, path.join(toolchain, 'patches', name), { recursive: true });
   }
-  write(path.join(toolchain, 'recipes/binutils.yaml'), stubTools('binutils', '2.40', { ar: 'ar', ranlib: 'ranlib', objcopy: 'objcopy', elfedit: 'elfedit' }, [], '', 'binutils-hermit'));
+  // The host elfedit knows no "Standalone" (our binutils patch adds it): the stand-in accepts
+  // and ignores the call; the recipes' osabi key stamps the libraries, as it does for real.
+  write(path.join(toolchain, 'recipes/binutils.yaml'), stubTools('binutils', '2.40', { ar: 'ar', ranlib: 'ranlib', objcopy: 'objcopy', elfedit: 'true' }, [], '', 'binutils-hermit'));
   write(path.join(toolchain, 'recipes/gcc-bootstrap.yaml'), stubTools('gcc-bootstrap', '12.2.0', { gcc: 'gcc' }, ['binutils']));
   write(
     path.join(toolchain, 'recipes/newlib.yaml'),
@@ -81,8 +86,12 @@ MAKE
   write(path.join(lwip, 'src/core/tcp.c'), 'int lwip_tcp_ready(void) { return 1; }\n');
   write(path.join(lwip, 'src/include/lwip/opt.h'), '/* lwip options */\n');
 
+  // hermit-caves: the proxy's tree, which the full libhermit build finds in its caves folder.
+  write(path.join(root, 'sources/hermit-caves/proxy.c'), 'int main(void) { return 0; }\n');
+
   // libhermit: CMake, a bootstrap target and install component as the facts describe, NASM-like
-  // objects stamped through CMAKE_ELFEDIT, Go among the languages of the full build.
+  // objects stamped through CMAKE_ELFEDIT (the staged elfedit). The full build's languages are
+  // those of the patched tree (no Go), since --source trees are used unpatched.
   const kernel = path.join(root, 'sources/libhermit');
   write(
     path.join(kernel, 'CMakeLists.txt'),
@@ -107,7 +116,7 @@ if(NOT BOOTSTRAP)
 endif()
 `,
   );
-  write(path.join(kernel, 'cmake/HermitCore.cmake'), 'if(NOT BOOTSTRAP)\n  enable_language(C Go)\nendif()\n');
+  write(path.join(kernel, 'cmake/HermitCore.cmake'), 'if(NOT BOOTSTRAP)\n  enable_language(C)\nendif()\nfind_program(CMAKE_ELFEDIT NAMES x86_64-hermit-elfedit HINTS ${TOOLCHAIN_BIN_DIR})\n');
   write(path.join(kernel, 'kernel.c'), '#include <hermit/stddef.h>\nint hermit_kernel_main(void) { return 0; }\n');
   write(path.join(kernel, 'include/hermit/stddef.h'), '/* hermit stddef */\n');
   write(path.join(kernel, 'tools/proxy.c'), '#include <stdio.h>\nint main(void) { puts("proxy stand-in"); return 0; }\n');
@@ -116,7 +125,7 @@ endif()
 
   return {
     toolchain,
-    sources: ['pthread-embedded', 'lwip', 'libhermit-bootstrap', 'libhermit'].flatMap((name) => [
+    sources: ['pthread-embedded', 'lwip', 'hermit-caves', 'libhermit-bootstrap', 'libhermit'].flatMap((name) => [
       '--source',
       `${name}=${path.join(root, 'sources', name === 'libhermit-bootstrap' ? 'libhermit' : name)}`,
     ]),
