@@ -11,7 +11,8 @@ build_packages=(
   bison flex texinfo m4 libgmp-dev libmpfr-dev libmpc-dev libisl-dev
   cmake nasm python3 bsdextrautils file dpkg-dev
 )
-test_packages=(binutils lintian apt gpg nginx zip curl ccache)
+# qemu-system-x86: the end-to-end scripts boot HermitCore programs under QEMU.
+test_packages=(binutils lintian apt gpg nginx zip curl ccache qemu-system-x86)
 
 packages=("${build_packages[@]}")
 [[ "${1:-}" == "--test" ]] && packages+=("${test_packages[@]}")

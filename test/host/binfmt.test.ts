@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hermitEntry, parseEntry, registerAction, registerLine, sameRegistration } from '../../src/host/binfmt.js';
 import { BinfmtMisc, entryStatus, registerEntry, unregisterEntry } from '../../src/host/binfmt-misc.js';
+import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
 
 /** What the kernel shows in /proc/sys/fs/binfmt_misc/hermit for our entry (fs/binfmt_misc.c). */
@@ -113,5 +114,12 @@ describe('binfmt_misc registration (against a stand-in folder)', () => {
     await registerEntry(mounted, hermitEntry(0x42, '/opt/hermit'), { dryRun: true, print: (line) => printed.push(line) });
     expect(printed).toEqual([`would write to ${mounted.registerNode}: :hermit:M:7:\\x42::/opt/hermit/bin/proxy:`]);
     expect(await readFile(mounted.registerNode, 'utf8')).toBe('');
+  });
+
+  it('binfmt register --interpreter registers another proxy, e.g. one installed under a --root', async () => {
+    const mounted = await fakeBinfmt();
+    const result = await runCli(['binfmt', 'register', '--dry-run', '--binfmt-dir', mounted.dir, '--interpreter', '/srv/root/opt/hermit/bin/proxy']);
+    expect(result.stdout).toContain(`would write to ${mounted.registerNode}: :hermit:M:7:\\xff::/srv/root/opt/hermit/bin/proxy:`);
+    expect(result.exitCode).toBe(0);
   });
 });
