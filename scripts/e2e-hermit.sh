@@ -10,6 +10,8 @@
 #      and checks what each printed: libhermit's own tests and benchmarks (built by libhermit's
 #      full build with our compilers) and programs of ours compiled with the installed compilers
 #      (C, C++ std::thread, Fortran, -pthread, OpenMP); then uhyve, and a start through binfmt_misc;
+#      the proxy is also tried under faults (qemu failing at start, the proxy SIGKILLed, qemu
+#      killed while a program runs): it must end, with a message, and leave no qemu behind;
 #   5. prints one table: program, expected, seen, pass/fail, boot time.
 # About an hour on 2 cores for a build from nothing; the artifact cache makes reruns minutes
 # (--no-artifact-cache builds everything for real). `--quick` runs only the C programs (CI).
@@ -33,7 +35,7 @@ while (($#)); do
     --mirror) global_args+=(--mirror "$2"); shift 2 ;;
     --no-artifact-cache) build_args+=(--no-artifact-cache); shift ;;
     --quick) quick=1; shift ;;
-    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "e2e-hermit: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -244,7 +246,55 @@ if ((quick == 0)); then
   if compile ours-openmp "$bin/$target-gcc" -O2 -fopenmp -o omp omp.c; then HERMIT_CPUS=2 run ours-openmp "OpenMP sum 5050" 60 ours_omp_ok "$proxy" "$src/omp"; fi
 fi
 
-echo "== 5. uhyve and binfmt_misc"
+echo "== 5. the proxy under faults"
+# fault NAME CHECK: one row; CHECK prints what was seen and returns 0 when the proxy behaved.
+fault() {
+  local name=$1 check=$2 seen verdict
+  if seen=$("$check"); then verdict=pass; else verdict=FAIL; failures=$((failures + 1)); fi
+  rows+=("$name|$3|$seen|$verdict|-")
+  printf '   %-4s %-22s %s\n' "$verdict" "$name" "$seen"
+}
+qemu_count() { pgrep -c -f '^qemu-system' || true; }
+qemu_fails_at_start() {
+  printf '#!/bin/sh\necho "stand-in qemu: failing" >&2\nexit 3\n' > "$work/check/failing-qemu"
+  chmod +x "$work/check/failing-qemu"
+  local out=$work/check/logs/fault-qemu-fails.log status=0
+  HERMIT_QEMU=$work/check/failing-qemu "$repo/scripts/hermit-run.sh" 20 "$out" "$proxy" "$tests/hello" || status=$?
+  echo "exit $status: $(grep -m1 '^Proxy:' "$out" || echo 'no message')"
+  ((status == 1)) && grep -q 'qemu exited with status 3' "$out"
+}
+proxy_killed() {
+  local out=$work/check/logs/fault-proxy-killed.log before pid left
+  before=$(qemu_count)
+  setsid "$proxy" "$tests/allocator" 16M > "$out" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do grep -q '^Allocated and mapped!$' "$out" && break; sleep 0.2; done
+  kill -KILL "$pid"; wait "$pid" 2> /dev/null || true
+  # The kernel sends qemu SIGTERM when the proxy dies (PR_SET_PDEATHSIG): give it 5 s to exit.
+  for _ in $(seq 25); do (($(qemu_count) <= before)) && break; sleep 0.2; done
+  left=$(($(qemu_count) - before))
+  echo "SIGKILL after boot: $left qemu left"
+  ((left == 0)) && grep -q '^Allocated and mapped!$' "$out"
+}
+qemu_killed() {
+  local out=$work/check/logs/fault-qemu-killed.log pid status=0 qemu began
+  setsid "$proxy" "$tests/allocator" 16M > "$out" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do grep -q '^Allocated and mapped!$' "$out" && break; sleep 0.2; done
+  qemu=$(pgrep -P "$pid" -f '^qemu-system' | head -1)
+  [[ -n $qemu ]] && kill -KILL "$qemu"
+  began=$(date +%s)
+  for _ in $(seq 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.2; done
+  if kill -0 "$pid" 2> /dev/null; then kill -KILL "$pid"; echo "proxy still running 10 s after its qemu died"; return 1; fi
+  wait "$pid" || status=$?
+  echo "exit $status $(($(date +%s) - began)) s after its qemu died"
+  ((status == 1)) && grep -q 'connection to HermitCore closed' "$out"
+}
+fault fault-qemu-fails qemu_fails_at_start "proxy exits with an error"
+fault fault-proxy-killed proxy_killed "no qemu outlives it"
+fault fault-qemu-killed qemu_killed "proxy ends, exit 1"
+
+echo "== 6. uhyve and binfmt_misc"
 uhyve_out=$work/check/logs/uhyve.log
 uhyve_status=0
 HERMIT_ISLE=uhyve "$repo/scripts/hermit-run.sh" 60 "$uhyve_out" "$proxy" "$tests/hello" || uhyve_status=$?
