@@ -35,7 +35,7 @@ while (($#)); do
     --mirror) global_args+=(--mirror "$2"); shift 2 ;;
     --no-artifact-cache) build_args+=(--no-artifact-cache); shift ;;
     --quick) quick=1; shift ;;
-    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "e2e-hermit: unknown argument $1" >&2; exit 2 ;;
   esac
 done
