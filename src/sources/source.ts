@@ -132,7 +132,7 @@ export async function fetchSource(ctx: SourceContext, recipe: Recipe, options: F
   if (ctx.overrides.has(recipe.name)) return;
   const pin = gitPin(recipe);
   if (pin) {
-    await fetchGitSource(ctx, recipe, pin, options);
+    await fetchGitSource(ctx, pin, options);
     return;
   }
   const present = await availableArtifact(ctx, recipe);
@@ -171,7 +171,7 @@ export async function fetchSource(ctx: SourceContext, recipe: Recipe, options: F
  * verified by the recipe's sha256 (a file there with other bytes is an error, never used); else
  * the repository from a premirror or upstream.
  */
-async function fetchGitSource(ctx: SourceContext, recipe: Recipe, pin: GitPin, options: FetchOptions): Promise<void> {
+async function fetchGitSource(ctx: SourceContext, pin: GitPin, options: FetchOptions): Promise<void> {
   const { log } = options;
   const archive = gitArchive(ctx, pin);
   if (await gitCached(ctx.cacheDir, pin)) return;
@@ -197,7 +197,7 @@ async function fetchGitSource(ctx: SourceContext, recipe: Recipe, pin: GitPin, o
   } catch (error) {
     if (!archive || options.signal?.aborted) throw error;
     const hint = archiveFailure ? `no premirror served ${archiveName(pin)}: ${archiveFailure}` : `or put ${archiveName(pin)} in a folder given with --mirror`;
-    throw new UserError(`${recipe.name}: ${describeError(error)}; ${hint}`, { cause: error });
+    throw new UserError(`${describeError(error)}; ${hint}`, { cause: error });
   }
 }
 
