@@ -130,10 +130,13 @@ malloc_mt_ok() { expect_lines "$1" "$2" '^In main: thread 0 has completed$' 'lea
 thr_ok() { expect_lines "$1" "$2" '^Hello form main thread! id = ' '^Hello thread!!! id = ' '^Create thread 1$'; }
 signals_ok() { expect_lines "$1" "$2" 'Received signal' '^All done$'; }
 endless_ok() {
-  # An OpenMP loop that never ends: counter lines from every thread within the bound, then stop.
-  local lines; lines=$(grep -cE '^Counter [0-9]+$' "$1" || true)
-  if ((lines >= 4)) && (($2 == 124)); then echo "stopped by the timeout after $lines counter lines"
-  else echo "exit $2; $lines counter lines"; return 1; fi
+  # An OpenMP loop that never ends: its threads share one counter (under omp critical), so the
+  # lines count 1, 2, 3, ... with no gap or repeat; it runs until the timeout stops it.
+  local lines consecutive
+  lines=$(grep -cE '^Counter [0-9]+$' "$1" || true)
+  consecutive=$(grep -E '^Counter [0-9]+$' "$1" | awk '{ if ($2 != NR) bad = 1 } END { print bad ? "no" : "yes" }')
+  if ((lines >= 4)) && [[ $consecutive == yes ]] && (($2 == 124)); then echo "stopped by the timeout after $lines counter lines, 1..$lines in order"
+  else echo "exit $2; $lines counter lines, consecutive: $consecutive"; return 1; fi
 }
 stream_ok() { expect_lines "$1" "$2" '^Solution Validates' '^Triad: +[0-9.]+'; }
 basic_ok() { expect_lines "$1" "$2" '^Average time for getpid: [0-9]+ cycles' '^Average time for malloc: [0-9]+ cycles'; }
