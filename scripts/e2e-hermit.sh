@@ -267,12 +267,18 @@ qemu_fails_at_start() {
   echo "exit $status: $(grep -m1 '^Proxy:' "$out" || echo 'no message')"
   ((status == 1)) && grep -q 'qemu exited with status 3' "$out"
 }
+# boot_allocator OUT: starts allocator (which runs until stopped) in the background, in a session
+# of its own, and waits up to 20 s for it to be up; its proxy's pid is in $booted.
+boot_allocator() {
+  setsid "$proxy" "$tests/allocator" 16M > "$1" 2>&1 &
+  booted=$!
+  for _ in $(seq 100); do grep -q '^Allocated and mapped!$' "$1" && break; sleep 0.2; done
+}
 proxy_killed() {
   local out=$work/check/logs/fault-proxy-killed.log before pid left
   before=$(qemu_count)
-  setsid "$proxy" "$tests/allocator" 16M > "$out" 2>&1 &
-  pid=$!
-  for _ in $(seq 100); do grep -q '^Allocated and mapped!$' "$out" && break; sleep 0.2; done
+  boot_allocator "$out"
+  pid=$booted
   kill -KILL "$pid"; wait "$pid" 2> /dev/null || true
   # The kernel sends qemu SIGTERM when the proxy dies (PR_SET_PDEATHSIG): give it 5 s to exit.
   for _ in $(seq 25); do (($(qemu_count) <= before)) && break; sleep 0.2; done
@@ -282,9 +288,8 @@ proxy_killed() {
 }
 qemu_killed() {
   local out=$work/check/logs/fault-qemu-killed.log pid status=0 qemu began
-  setsid "$proxy" "$tests/allocator" 16M > "$out" 2>&1 &
-  pid=$!
-  for _ in $(seq 100); do grep -q '^Allocated and mapped!$' "$out" && break; sleep 0.2; done
+  boot_allocator "$out"
+  pid=$booted
   qemu=$(pgrep -P "$pid" -f '^qemu-system' | head -1)
   [[ -n $qemu ]] && kill -KILL "$qemu"
   began=$(date +%s)

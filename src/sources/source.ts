@@ -112,11 +112,15 @@ export async function missingSources(ctx: SourceContext, recipes: readonly Recip
   return missing;
 }
 
+/** Where each premirror would hold a file of this name. */
+function inPremirrors(ctx: SourceContext, file: string): string[] {
+  return ctx.premirrors.map((base) => `${base.replace(/\/+$/, '')}/${file}`);
+}
+
 /** Upstream URL candidates: premirrors first (Yocto's PREMIRRORS), then `url`, then `mirrors`. */
 export function urlsOf(ctx: SourceContext, recipe: Recipe): string[] {
   const source = recipe.source!;
-  const file = fileNameOf(source.url!, source.file);
-  return [...ctx.premirrors.map((base) => `${base.replace(/\/+$/, '')}/${file}`), source.url!, ...(source.mirrors ?? [])];
+  return [...inPremirrors(ctx, fileNameOf(source.url!, source.file)), source.url!, ...(source.mirrors ?? [])];
 }
 
 export interface FetchOptions extends Pick<DownloadOptions, 'signal' | 'onProgress' | 'retry'> {
@@ -173,17 +177,17 @@ export async function fetchSource(ctx: SourceContext, recipe: Recipe, options: F
  */
 async function fetchGitSource(ctx: SourceContext, pin: GitPin, options: FetchOptions): Promise<void> {
   const { log } = options;
-  const archive = gitArchive(ctx, pin);
-  if (await gitCached(ctx.cacheDir, pin)) return;
-  if (archive && (await exists(archive.file))) {
-    log(`in the cache: ${archive.label}`);
+  const present = await gitProvider(ctx, pin);
+  if (present !== undefined) {
+    if (present !== 'git') log(`in the cache: ${present.label}`);
     return;
   }
+  const archive = gitArchive(ctx, pin);
+  const name = archiveName(pin);
   let archiveFailure: string | undefined;
   if (archive && ctx.premirrors.length > 0 && !ctx.offline) {
-    const name = archiveName(pin);
     try {
-      const used = await download(ctx.premirrors.map((base) => `${base.replace(/\/+$/, '')}/${name}`), pin.archiveSha256!, archive.file, { ...options });
+      const used = await download(inPremirrors(ctx, name), pin.archiveSha256!, archive.file, { ...options });
       log(`downloaded ${archive.label} from ${used}`);
       return;
     } catch (error) {
@@ -196,7 +200,7 @@ async function fetchGitSource(ctx: SourceContext, pin: GitPin, options: FetchOpt
     await fetchGit(ctx.cacheDir, pin, { offline: ctx.offline, premirrors: ctx.premirrors, log });
   } catch (error) {
     if (!archive || options.signal?.aborted) throw error;
-    const hint = archiveFailure ? `no premirror served ${archiveName(pin)}: ${archiveFailure}` : `or put ${archiveName(pin)} in a folder given with --mirror`;
+    const hint = archiveFailure ? `no premirror served ${name}: ${archiveFailure}` : `or put ${name} in a folder given with --mirror`;
     throw new UserError(`${describeError(error)}; ${hint}`, { cause: error });
   }
 }
