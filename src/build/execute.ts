@@ -18,7 +18,8 @@ import { hashPatches } from '../sources/patch.js';
 import { allPatchDirs, missingSources } from '../sources/source.js';
 import type { BuildReporter, BuildSummary } from '../ui/reporter.js';
 import { WorkLayout } from './layout.js';
-import { expandSteps, outputsPresent, runTask, touchTask, type BuildContext } from './tasks.js';
+import { expandSteps, type BuildContext } from '../tasks/context.js';
+import { keyFieldsOf, outputsPresent, runTask, touchTask } from '../tasks/index.js';
 
 export interface Prepared {
   readonly plan: Plan;
@@ -106,7 +107,7 @@ export async function prepareBuild(options: PrepareOptions): Promise<Prepared> {
     }
     patches.set(recipe.name, hashes);
   }
-  const keys = computeKeys(plan, { profile: toolchain.profile, recipes: toolchain.recipes, sourceIds, patches });
+  const keys = computeKeys(plan, { profile: toolchain.profile, recipes: toolchain.recipes, sourceIds, patches }, keyFieldsOf);
   return { plan, keys, ctx };
 }
 
@@ -181,13 +182,12 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
             isUpToDate: (task) => isUpToDate(prepared, task),
           },
           options.cache.settings,
-          {
-            warn: options.cache.warn,
-            lateStarted: (task) => reporter.taskStarted?.(task),
-            lateFinished: (task, status, ms, error) => reporter.taskFinished?.(task, status, ms, error),
-          },
+          options.cache.warn,
         )
       : undefined;
+    // The cache rewrites the plan before anything is scheduled: satisfied recipes lose the tasks
+    // before their image, and restored image tasks are done already.
+    const settled = cache ? await cache.settle() : { restored: new Map<string, number>(), unneeded: new Set<string>() };
     const warnings: string[] = [];
     const runCtx: BuildContext = {
       ...ctx,
@@ -200,10 +200,13 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
       onProgress: (task, text) => reporter.taskProgress?.(task, text),
     };
     const only = options.only;
-    const tasks = [...plan.tasks.values()]
-      .filter((task) => !only || only.includes(task.kind))
-      .map((task) => (only ? { ...task, deps: task.deps.filter((dep) => only.includes(plan.tasks.get(dep)!.kind)) } : task));
-    reporter.start?.({ ...plan, tasks: new Map(tasks.map((task) => [task.id, task])) });
+    const kept = (task: PlannedTask): boolean => !settled.unneeded.has(task.id) && (!only || only.includes(task.kind));
+    const shown = [...plan.tasks.values()].filter(kept).map((task) => ({ ...task, deps: task.deps.filter((dep) => kept(plan.tasks.get(dep)!)) }));
+    reporter.start?.({ ...plan, tasks: new Map(shown.map((task) => [task.id, task])) });
+    for (const [id, ms] of settled.restored) reporter.taskFinished?.(plan.tasks.get(id)!, 'restored', ms);
+    const tasks = shown
+      .filter((task) => !settled.restored.has(task.id))
+      .map((task) => ({ ...task, deps: task.deps.filter((dep) => !settled.restored.has(dep)) }));
     const result = await schedule({
       tasks,
       budget: options.budget ?? jobserver!,
@@ -212,30 +215,24 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
       weight: (task) => (task.kind === 'fetch' ? 0 : 1),
       keepGoing: options.keepGoing ?? false,
       ...(options.signal ? { signal: options.signal } : {}),
-      isUpToDate: async (task) => (cache?.skips(task) ?? false) || isUpToDate(prepared, task),
+      isUpToDate: (task) => isUpToDate(prepared, task),
       run: async (task, signal) => {
-        const build = async (one: PlannedTask): Promise<void> => {
-          await (options.touch ? touchTask : runTask)(runCtx, one, signal);
-          await ctx.state.write(one.recipe, one.kind, prepared.keys.get(one.id)!);
-        };
-        await (cache ? cache.run(task, build) : build(task));
+        await (options.touch ? touchTask : runTask)(runCtx, task, signal);
+        await ctx.state.write(task.recipe, task.kind, prepared.keys.get(task.id)!);
+        await cache?.store(task);
       },
       onEvent: (event) => {
         if (event.type === 'started') reporter.taskStarted?.(event.task);
-        else {
-          const status = event.status === 'success' && cache?.restored.has(event.task.id) ? 'restored' : event.status;
-          reporter.taskFinished?.(event.task, status, event.ms, event.error);
-        }
+        else reporter.taskFinished?.(event.task, event.status, event.ms, event.error);
       },
     });
     await cache?.finish();
     const count = (wanted: string): number => [...result.status.values()].filter((s) => s === wanted).length;
-    // A restored task built nothing: the summary counts it as skipped, the cache line as restored.
-    // A skipped task that ran after all (its recipe's restore failed) counts as run.
-    const moved = (cache?.restored.size ?? 0) - (cache?.ranLate.size ?? 0);
+    // Tasks left out and images restored built nothing: the summary counts them as skipped.
+    const leftOut = plan.tasks.size - tasks.length - (only ? [...plan.tasks.values()].filter((task) => !only.includes(task.kind)).length : 0);
     const outcome: BuildOutcome = {
-      ran: count('success') + count('failed') - moved,
-      skipped: count('skipped') + moved,
+      ran: count('success') + count('failed'),
+      skipped: count('skipped') + leftOut,
       failed: count('failed'),
       notStarted: count('aborted'),
       elapsedMs: Date.now() - started,

@@ -29,11 +29,23 @@ export class WorkLayout {
   state(recipe: string, task: string): string {
     return path.join(this.stateDir(recipe), task);
   }
+  /** Present while the recipe's source tree is as unpacked, untouched by any patch. */
+  pristine(recipe: string): string {
+    return path.join(this.stateDir(recipe), '.pristine');
+  }
+  /** Which .deb the recipe's package task wrote last (its name is known only once built). */
+  packageRecord(recipe: string): string {
+    return path.join(this.stateDir(recipe), 'package-output.json');
+  }
   get out(): string {
     return path.join(this.root, 'out');
   }
   get lock(): string {
     return path.join(this.root, '.lock');
+  }
+  /** The compiler wrappers of `--ccache`, one folder per recipe. */
+  get ccacheBin(): string {
+    return path.join(this.root, 'ccache-bin');
   }
   /** Everything a recipe owns in the work directory (what `clean RECIPE` removes). */
   recipeDirs(recipe: string): string[] {

@@ -45,3 +45,13 @@ export class CounterBudget implements Budget {
     else this.free += 1;
   }
 }
+
+/** Runs `work` holding one slot of `budget`, giving the slot back however `work` ends. */
+export async function withSlot<T>(budget: Budget, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  await budget.acquire(signal);
+  try {
+    return await work();
+  } finally {
+    budget.release();
+  }
+}

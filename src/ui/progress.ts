@@ -9,8 +9,6 @@ interface RecipeRow {
   readonly version: string;
   total: number;
   finished: number;
-  /** Tasks already counted (a task skipped at first can still run later, after a failed restore). */
-  seen: Set<string>;
   skipped: number;
   restored: boolean;
   running: Map<string, number>;
@@ -48,7 +46,7 @@ export function listrReporter(): BuildReporter {
     start(plan) {
       for (const recipe of plan.recipes) {
         const total = [...plan.tasks.values()].filter((t) => t.recipe === recipe.name).length;
-        rows.set(recipe.name, { name: recipe.name, version: recipe.version, total, finished: 0, seen: new Set(), skipped: 0, restored: false, running: new Map(), failed: undefined });
+        rows.set(recipe.name, { name: recipe.name, version: recipe.version, total, finished: 0, skipped: 0, restored: false, running: new Map(), failed: undefined });
       }
       listr = new Listr(
         [...rows.values()].map((r) => ({
@@ -82,13 +80,8 @@ export function listrReporter(): BuildReporter {
       const r = rows.get(task.recipe);
       if (!r) return;
       r.running.delete(task.kind);
-      if (r.seen.has(task.id)) {
-        if (status === 'success') r.skipped -= 1;
-      } else {
-        r.seen.add(task.id);
-        r.finished += 1;
-        if (status === 'skipped') r.skipped += 1;
-      }
+      r.finished += 1;
+      if (status === 'skipped') r.skipped += 1;
       if (status === 'restored') r.restored = true;
       if (status === 'failed') r.failed = task.kind;
       if (r.row) r.row.title = title(r);

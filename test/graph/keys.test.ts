@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeKeys, type KeyInputs } from '../../src/graph/keys.js';
+import { keyFieldsOf } from '../../src/tasks/index.js';
 import { planBuild } from '../../src/graph/plan.js';
 import type { Recipe } from '../../src/recipes/schema.js';
 import { profile, recipe, recipesByName, urlSource } from '../support/recipes.js';
@@ -20,7 +21,7 @@ function keysOf(recipes: Recipe[], overrides: Partial<KeyInputs> = {}): Map<stri
     patches: new Map(recipes.filter((r) => r.patchDir).map((r) => [r.name, [{ name: '0001.patch', sha256: 'p1' }]])),
     ...overrides,
   };
-  return computeKeys(planBuild({ recipes: byName }), inputs);
+  return computeKeys(planBuild({ recipes: byName }), inputs, keyFieldsOf);
 }
 
 /** Task ids whose key differs between two key maps. */

@@ -1,0 +1,18 @@
+import { mkdir } from 'node:fs/promises';
+import { recipeOf } from './context.js';
+import { whereFields, type TaskKindModule } from './kind.js';
+import { exists, runSteps, stageIfFirst } from './steps.js';
+
+/** build: the recipe's build steps, in the build folder configure made. */
+export const build: TaskKindModule = {
+  kind: 'build',
+  keyFields: (recipe, inputs) => ({ steps: recipe.build, ...whereFields(inputs) }),
+  outputsPresent: (ctx, task) => exists(ctx.layout.obj(task.recipe)),
+  async run(ctx, task, signal, logFile) {
+    await stageIfFirst(ctx, task, logFile);
+    await runSteps(ctx, task, recipeOf(ctx, task).build, logFile, signal);
+  },
+  async touch(ctx, task) {
+    await mkdir(ctx.layout.obj(task.recipe), { recursive: true });
+  },
+};

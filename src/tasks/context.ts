@@ -1,0 +1,78 @@
+import path from 'node:path';
+import type { CompilerCache } from '../cache/ccache.js';
+import type { Jobserver } from '../graph/jobserver.js';
+import { transitiveNeeds, type PlannedTask, type TaskKind } from '../graph/plan.js';
+import type { TaskState } from '../graph/state.js';
+import type { HostPackages } from '../package/shlibs.js';
+import { expandStep, type PlaceholderValues } from '../recipes/expand.js';
+import type { Toolchain } from '../recipes/load.js';
+import type { Recipe, Step } from '../recipes/schema.js';
+import type { SourceContext } from '../sources/source.js';
+import type { WorkLayout } from '../build/layout.js';
+
+/** Everything a task needs to run, shared by all tasks of one build. */
+export interface BuildContext {
+  readonly toolchain: Toolchain;
+  readonly layout: WorkLayout;
+  readonly state: TaskState;
+  readonly sources: SourceContext;
+  readonly jobs: number;
+  readonly jobserver?: Jobserver | undefined;
+  /** The environment steps start from (the orchestrator's, minus make's own variables). */
+  readonly baseEnv: Readonly<Record<string, string>>;
+  /** Wraps the compilers of every step in ccache (`--ccache`). */
+  readonly compilers?: CompilerCache | undefined;
+  /** Something the user should know that does not stop the build. */
+  readonly warn?: ((task: PlannedTask, line: string) => void) | undefined;
+  /** Where package tasks write .deb files (`--out`, default `<work>/out`). */
+  readonly outDir: string;
+  /** The host's package database, for shared-library dependencies (one per build, it caches). */
+  readonly host?: HostPackages;
+  /** Progress of a running task (download bytes), for the terminal view. */
+  readonly onProgress?: ((task: PlannedTask, text: string) => void) | undefined;
+}
+
+export function recipeOf(ctx: BuildContext, task: PlannedTask): Recipe {
+  return ctx.toolchain.recipes.get(task.recipe)!;
+}
+
+export function placeholderValues(ctx: BuildContext, recipe: Recipe): PlaceholderValues {
+  const { profile } = ctx.toolchain;
+  const stage = ctx.layout.stage(recipe.name);
+  return {
+    name: recipe.name,
+    version: recipe.version,
+    target: profile.target,
+    prefix: profile.prefix,
+    osabi: String(profile.osabiValue),
+    jobs: String(ctx.jobs),
+    src: ctx.layout.src(recipe.name),
+    obj: ctx.layout.obj(recipe.name),
+    image: ctx.layout.image(recipe.name),
+    stage,
+    sysroot: path.join(stage, profile.prefix, profile.target),
+  };
+}
+
+/** The environment of a recipe's steps: the stage's tools first in PATH. */
+export function stepEnv(ctx: BuildContext, recipe: Recipe): Record<string, string> {
+  const stageBin = path.join(ctx.layout.stage(recipe.name), ctx.toolchain.profile.prefix, 'bin');
+  return {
+    ...ctx.baseEnv,
+    PATH: [stageBin, ctx.baseEnv.PATH ?? '/usr/bin:/bin'].join(path.delimiter),
+    SOURCE_DATE_EPOCH: String(ctx.toolchain.profile.sourceDateEpoch),
+  };
+}
+
+export function expandSteps(ctx: BuildContext, recipe: Recipe, kind: TaskKind, steps: readonly Step[]): string[][] {
+  const needs = new Set(transitiveNeeds(ctx.toolchain.recipes, recipe.name).map((r) => r.name));
+  const values = placeholderValues(ctx, recipe);
+  return steps.map((step, index) =>
+    expandStep(step, {
+      recipe: recipe.name,
+      step: `${kind} step ${index + 1}`,
+      values,
+      sourceOf: (other) => (needs.has(other) ? ctx.layout.src(other) : undefined),
+    }),
+  );
+}

@@ -1,0 +1,60 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { KeyInputs } from '../graph/keys.js';
+import { TASK_KINDS, type PlannedTask, type TaskKind } from '../graph/plan.js';
+import type { Recipe } from '../recipes/schema.js';
+import { build } from './build.js';
+import { configure } from './configure.js';
+import type { BuildContext } from './context.js';
+import { fetch } from './fetch.js';
+import { install } from './install.js';
+import type { TaskKindModule } from './kind.js';
+import { osabi } from './osabi.js';
+import { packageKind } from './package.js';
+import { patch } from './patch.js';
+import { unpack } from './unpack.js';
+
+/** Every kind of task, by name: adding a kind is a module here and its name in TASK_KINDS. */
+export const TASK_MODULES: Readonly<Record<TaskKind, TaskKindModule>> = {
+  fetch,
+  unpack,
+  patch,
+  configure,
+  build,
+  install,
+  osabi,
+  package: packageKind,
+};
+
+/** What a task's key reads of its recipe and the profile (for computeKeys). */
+export function keyFieldsOf(task: PlannedTask, recipe: Recipe, inputs: KeyInputs): unknown {
+  return TASK_MODULES[task.kind].keyFields(recipe, inputs);
+}
+
+/** Whether what a task produced is still there (a stored key alone does not prove it). */
+export function outputsPresent(ctx: BuildContext, task: PlannedTask): Promise<boolean> {
+  return TASK_MODULES[task.kind].outputsPresent(ctx, task);
+}
+
+/**
+ * Runs one task. Before it runs, the stored state of the later tasks of the same recipe is
+ * forgotten: they work on what this task is about to replace (a fresh source tree, build folder
+ * or image), so they must run again even if their keys did not change.
+ */
+export async function runTask(ctx: BuildContext, task: PlannedTask, signal: AbortSignal): Promise<void> {
+  const logFile = ctx.layout.log(task.recipe, task.kind);
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  mkdirSync(ctx.layout.stateDir(task.recipe), { recursive: true });
+  writeFileSync(logFile, '');
+  for (const later of TASK_KINDS.slice(TASK_KINDS.indexOf(task.kind) + 1)) await ctx.state.forget(task.recipe, later);
+  await TASK_MODULES[task.kind].run(ctx, task, signal, logFile);
+}
+
+/** Records a task as done without running it (`build --touch`, like `make -t`). */
+export async function touchTask(ctx: BuildContext, task: PlannedTask, signal: AbortSignal): Promise<void> {
+  const kind = TASK_MODULES[task.kind];
+  if (!kind.touch) return runTask(ctx, task, signal);
+  await mkdir(ctx.layout.stateDir(task.recipe), { recursive: true });
+  await kind.touch(ctx, task, signal);
+}

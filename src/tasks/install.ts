@@ -1,0 +1,21 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { recipeOf } from './context.js';
+import { whereFields, type TaskKindModule } from './kind.js';
+import { exists, runSteps, stageIfFirst } from './steps.js';
+
+/** install: the recipe's install steps, into an empty image. */
+export const install: TaskKindModule = {
+  kind: 'install',
+  keyFields: (recipe, inputs) => ({ steps: recipe.install, ...whereFields(inputs) }),
+  outputsPresent: (ctx, task) => exists(ctx.layout.image(task.recipe)),
+  async run(ctx, task, signal, logFile) {
+    await stageIfFirst(ctx, task, logFile);
+    const image = ctx.layout.image(task.recipe);
+    await rm(image, { recursive: true, force: true });
+    await mkdir(image, { recursive: true });
+    await runSteps(ctx, task, recipeOf(ctx, task).install, logFile, signal);
+  },
+  async touch(ctx, task) {
+    await mkdir(ctx.layout.image(task.recipe), { recursive: true });
+  },
+};

@@ -1,0 +1,29 @@
+import type { KeyInputs } from '../graph/keys.js';
+import type { PlannedTask, TaskKind } from '../graph/plan.js';
+import type { Recipe } from '../recipes/schema.js';
+import type { BuildContext } from './context.js';
+
+/**
+ * Everything about one kind of task, in one module: what its key reads, whether what it made
+ * is still there, how it runs, and how `build --touch` marks it done.
+ */
+export interface TaskKindModule {
+  readonly kind: TaskKind;
+  /** The recipe and profile fields the task reads; they go into its key (pure). */
+  keyFields(recipe: Recipe, inputs: KeyInputs): unknown;
+  /** Whether what the task made is still there (a stored key alone does not prove it). */
+  outputsPresent(ctx: BuildContext, task: PlannedTask): Promise<boolean>;
+  /** Runs the task; its log is `logFile`, created empty. */
+  run(ctx: BuildContext, task: PlannedTask, signal: AbortSignal, logFile: string): Promise<void>;
+  /**
+   * Makes the task's outputs exist, empty where they are missing, without running it. A kind
+   * without `touch` runs for real under `--touch`.
+   */
+  touch?(ctx: BuildContext, task: PlannedTask, signal: AbortSignal): Promise<void>;
+}
+
+/** The profile values that change what configure, build and install make. */
+export function whereFields(inputs: KeyInputs): { target: string; prefix: string; osabi: number } {
+  const { profile } = inputs;
+  return { target: profile.target, prefix: profile.prefix, osabi: profile.osabiValue };
+}

@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { TaskError } from '../errors.js';
+import { STAGED_KINDS, kindsOf, transitiveNeeds, type PlannedTask } from '../graph/plan.js';
+import { placeholdersUsed } from '../recipes/expand.js';
+import type { Step } from '../recipes/schema.js';
+import { pinDisagreements } from '../sources/source.js';
+import { StepFailure, appendLog, runStep, tailLines } from '../build/run.js';
+import { buildStage } from '../build/stage.js';
+import { expandSteps, recipeOf, stepEnv, type BuildContext } from './context.js';
+
+/** How many log lines a failure shows. */
+export const TAIL_LINES = 20;
+
+/**
+ * Synchronous on purpose: up-to-date checks run once per task, and a stat is cheaper than a
+ * thread pool round trip.
+ */
+export async function exists(file: string): Promise<boolean> {
+  return existsSync(file);
+}
+
+/** Runs a recipe's steps of one kind in its build folder; a failing step names itself. */
+export async function runSteps(ctx: BuildContext, task: PlannedTask, steps: readonly Step[], logFile: string, signal: AbortSignal): Promise<void> {
+  const recipe = recipeOf(ctx, task);
+  const argvs = expandSteps(ctx, recipe, task.kind, steps);
+  const env = ctx.compilers ? await ctx.compilers.environment(recipe.name, stepEnv(ctx, recipe)) : stepEnv(ctx, recipe);
+  const cwd = ctx.layout.obj(recipe.name);
+  await mkdir(cwd, { recursive: true });
+  for (const [index, argv] of argvs.entries()) {
+    try {
+      await runStep(argv, { cwd, env, logFile, jobserver: ctx.jobserver, signal });
+    } catch (error) {
+      if (!(error instanceof StepFailure)) throw error;
+      throw new TaskError(recipe.name, task.kind, `step ${index + 1} ${error.message}`, {
+        logPath: logFile,
+        details: await tailLines(logFile, TAIL_LINES),
+        cause: error,
+      });
+    }
+  }
+}
+
+/**
+ * The first task that runs steps assembles the stage from the images of the recipe's needs, and
+ * says so when a source tree it uses through `{src:OTHER}` is pinned differently from the
+ * submodule its own repository records for it.
+ */
+export async function stageIfFirst(ctx: BuildContext, task: PlannedTask, logFile: string): Promise<void> {
+  const recipe = recipeOf(ctx, task);
+  if (kindsOf(recipe).find((k) => STAGED_KINDS.has(k)) !== task.kind) return;
+  const images = transitiveNeeds(ctx.toolchain.recipes, recipe.name).map((need) => ctx.layout.image(need.name));
+  await buildStage(ctx.layout.stage(recipe.name), images);
+  const others = placeholdersUsed([...recipe.configure, ...recipe.build, ...recipe.install]).filter((p) => p.startsWith('src:'));
+  for (const other of others) {
+    for (const line of await pinDisagreements(ctx.sources, recipe, ctx.toolchain.recipes.get(other.slice(4))!)) {
+      await appendLog(logFile, `warning: ${line}`);
+      ctx.warn?.(task, line);
+    }
+  }
+}
