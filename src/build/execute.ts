@@ -155,6 +155,11 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
   await mkdir(ctx.layout.root, { recursive: true });
   const unlock = await acquireLock(ctx.layout.lock);
   const jobserver = options.budget ? undefined : new LazyJobserver(ctx.layout.root, ctx.jobs);
+  // The one writer of task state: a task that made its outputs is recorded with its key.
+  const record = async (task: PlannedTask): Promise<void> => {
+    await ctx.state.forgetAfter(task.recipe, task.kind);
+    await ctx.state.write(task.recipe, task.kind, prepared.keys.get(task.id)!);
+  };
   try {
     for (const name of options.force ?? []) {
       if (!plan.recipes.some((r) => r.name === name)) throw new UserError(`--force ${name}: no such recipe in this build`);
@@ -175,7 +180,6 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
           {
             ...prepared,
             layout: ctx.layout,
-            state: ctx.state,
             target: ctx.toolchain.profile.target,
             path: ctx.baseEnv.PATH ?? '',
             forced: new Set(options.force ?? []),
@@ -188,6 +192,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
     // The cache rewrites the plan before anything is scheduled: satisfied recipes lose the tasks
     // before their image, and restored image tasks are done already.
     const settled = cache ? await cache.settle() : { restored: new Map<string, number>(), unneeded: new Set<string>() };
+    for (const id of settled.restored.keys()) await record(plan.tasks.get(id)!);
     const warnings: string[] = [];
     const runCtx: BuildContext = {
       ...ctx,
@@ -217,8 +222,9 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
       ...(options.signal ? { signal: options.signal } : {}),
       isUpToDate: (task) => isUpToDate(prepared, task),
       run: async (task, signal) => {
+        await ctx.state.forgetAfter(task.recipe, task.kind);
         await (options.touch ? touchTask : runTask)(runCtx, task, signal);
-        await ctx.state.write(task.recipe, task.kind, prepared.keys.get(task.id)!);
+        await record(task);
         await cache?.store(task);
       },
       onEvent: (event) => {

@@ -3,8 +3,7 @@ import path from 'node:path';
 import type { WorkLayout } from '../build/layout.js';
 import { appendLog } from '../build/run.js';
 import { CounterBudget, withSlot } from '../graph/budget.js';
-import { TASK_KINDS, taskId, type Plan, type PlannedTask } from '../graph/plan.js';
-import type { TaskState } from '../graph/state.js';
+import { taskId, type Plan, type PlannedTask } from '../graph/plan.js';
 import type { Recipe } from '../recipes/schema.js';
 import type { ArtifactCache, Hit } from './artifacts.js';
 import { CompilerCache, locateCcache } from './ccache.js';
@@ -17,7 +16,6 @@ export interface CachedBuild {
   readonly plan: Plan;
   readonly keys: ReadonlyMap<string, string>;
   readonly layout: WorkLayout;
-  readonly state: TaskState;
   readonly target: string;
   /** The PATH steps start from (to find ccache). */
   readonly path: string;
@@ -28,7 +26,7 @@ export interface CachedBuild {
 
 /** What the cache settled before anything is scheduled. */
 export interface CacheOutcome {
-  /** Image tasks restored from the artifact cache, with how long each restore took. */
+  /** Image tasks restored from the artifact cache (not yet recorded), with how long each took. */
   readonly restored: ReadonlyMap<string, number>;
   /** Tasks the build leaves out: their recipe's image is up to date or was just restored. */
   readonly unneeded: ReadonlySet<string>;
@@ -129,18 +127,13 @@ export class BuildCache {
   }
 
   private async restore(artifacts: ArtifactCache, task: PlannedTask, hit: Hit): Promise<boolean> {
-    const { layout, state, keys } = this.build;
+    const { layout, keys } = this.build;
     const log = layout.log(task.recipe, task.kind);
     await mkdir(path.dirname(log), { recursive: true });
     await writeFile(log, `restoring the image of ${task.id} (key ${keys.get(task.id)}) from the ${hit.from} cache\n`);
-    // This task and the ones after it worked on the image being replaced.
-    for (const kind of TASK_KINDS.slice(TASK_KINDS.indexOf(task.kind))) await state.forget(task.recipe, kind);
-    if (!(await artifacts.restore(hit, layout.image(task.recipe), (line) => appendLog(log, line)))) {
-      await appendLog(log, 'restore failed: the recipe builds instead');
-      return false;
-    }
-    await state.write(task.recipe, task.kind, keys.get(task.id)!);
-    return true;
+    if (await artifacts.restore(hit, layout.image(task.recipe), (line) => appendLog(log, line))) return true;
+    await appendLog(log, 'restore failed: the recipe builds instead');
+    return false;
   }
 
   /** Keeps the image a task just built, when that task is its recipe's image task. */

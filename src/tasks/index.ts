@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyInputs } from '../graph/keys.js';
-import { TASK_KINDS, type PlannedTask, type TaskKind } from '../graph/plan.js';
+import type { PlannedTask, TaskKind } from '../graph/plan.js';
 import type { Recipe } from '../recipes/schema.js';
 import { build } from './build.js';
 import { configure } from './configure.js';
@@ -37,17 +37,12 @@ export function outputsPresent(ctx: BuildContext, task: PlannedTask): Promise<bo
   return TASK_MODULES[task.kind].outputsPresent(ctx, task);
 }
 
-/**
- * Runs one task. Before it runs, the stored state of the later tasks of the same recipe is
- * forgotten: they work on what this task is about to replace (a fresh source tree, build folder
- * or image), so they must run again even if their keys did not change.
- */
+/** Runs one task, its log started afresh. What it means for the task state is the engine's. */
 export async function runTask(ctx: BuildContext, task: PlannedTask, signal: AbortSignal): Promise<void> {
   const logFile = ctx.layout.log(task.recipe, task.kind);
   mkdirSync(path.dirname(logFile), { recursive: true });
   mkdirSync(ctx.layout.stateDir(task.recipe), { recursive: true });
   writeFileSync(logFile, '');
-  for (const later of TASK_KINDS.slice(TASK_KINDS.indexOf(task.kind) + 1)) await ctx.state.forget(task.recipe, later);
   await TASK_MODULES[task.kind].run(ctx, task, signal, logFile);
 }
 

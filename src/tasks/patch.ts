@@ -34,9 +34,8 @@ export const patch: TaskKindModule = {
         await applyPatches(src, await listPatches(dir), logFile, stepEnv(ctx, recipe));
       }
     } catch (error) {
-      // Never leave a half-patched tree: the next run unpacks again.
+      // Never leave a half-patched tree: without a tree, the next run unpacks again.
       await rm(src, { recursive: true, force: true });
-      await ctx.state.forget(recipe.name, 'unpack');
       if (error instanceof PatchError) {
         throw new TaskError(recipe.name, 'patch', error.message, { logPath: logFile, details: error.details, cause: error });
       }
