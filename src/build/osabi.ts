@@ -23,10 +23,10 @@ import { describeOsabi, locateOsabi, type OsabiLocations, type OsabiProblem } fr
  *
  * Several files are in flight at once: while one is searched (JavaScript, this thread), the next
  * is read and the previous written by libuv's threads, which copy the bytes on another core.
- * Copying is most of the cost, so overlapping it saves about a tenth of the wall time of a call
- * on 20 copies of libc.a (scripts/bench/osabi.mjs; two files in flight gained less, five no
- * more). Small calls (open, fstat, close) stay synchronous: a thread-pool round trip costs more
- * than they do.
+ * Copying is most of the cost, so overlapping it shortens a call on many files; FILES_IN_FLIGHT
+ * is where more files in flight stopped paying (scripts/bench/osabi.mjs measures it;
+ * docs/performance.md has the figures). Small calls (open, fstat, close) stay synchronous: a
+ * thread-pool round trip costs more than they do.
  */
 
 /** Changed bytes closer than this are written in one go, with the bytes between them. */

@@ -12,9 +12,6 @@ export interface DoctorOptions extends GlobalOptions {
 /** The command that compresses package members, by the profile's compression (gz is native). */
 const PACKAGE_COMPRESSORS: Readonly<Record<string, string | undefined>> = { xz: 'xz', zst: 'zstd', gz: undefined, none: undefined };
 
-/** Recipes that build GCC: they need the GMP, MPFR, MPC and ISL headers. */
-const isGccRecipe = (name: string): boolean => name === 'gcc' || name.startsWith('gcc-');
-
 export function doctorInput(toolchain: Toolchain, jobs: number): DoctorInput {
   const recipes = [...toolchain.recipes.values()];
   const tools = toolRequirements(recipes, PACKAGE_COMPRESSORS[toolchain.profile.compression]);
@@ -25,8 +22,8 @@ export function doctorInput(toolchain: Toolchain, jobs: number): DoctorInput {
   }
   return {
     tools,
-    gccRecipes: recipes.map((r) => r.name).filter(isGccRecipe).sort(),
-    recipes: recipes.map((r) => r.name),
+    gccRecipes: recipes.filter((r) => r.host?.['gcc-libraries'] === true).map((r) => r.name).sort(),
+    recipes,
     jobs,
   };
 }

@@ -138,8 +138,8 @@ function grow<T extends Uint32Array | Uint8Array>(array: T, make: (length: numbe
  * First pass: where each member's header and contents are, and whether its name is a plain
  * short one; ArchiveIndex's constructor sorts out the other names afterwards. Kept small, with
  * plain local variables: a command that runs this on a few archives is over before V8's
- * optimising compiler has got through much code (12-30 ms per compile of a bigger loop, measured
- * with --trace-opt on a 2-core machine), so the slower tiers run most of it.
+ * optimising compiler has got through much code (compiling a bigger loop takes it a good part
+ * of such a command's run; docs/performance.md has the figure), so the slower tiers run most of it.
  */
 function scanHeaders(bytes: Buffer): Headers {
   let numbers = new Uint32Array(STRIDE * 256);
@@ -179,9 +179,9 @@ function isGnuTable(bytes: Uint8Array, offset: number): boolean {
  * The common case, fast: for an archive as GNU ar writes it (short and long names, a symbol
  * table, a long-name table), `find(bytes, at, length)` asked of each file member's contents in
  * order, and what it answered; it answers -1 to give up. One small loop that reads no names and
- * creates nothing per member, for the reason given at scanHeaders: on 20 copies of libc.a, with
- * an ELF header check as `find`, about half the time of ArchiveIndex and a loop over its members,
- * and a second loop over the answers cost 5 % of `osabi --set` (scripts/bench/osabi.mjs).
+ * creates nothing per member, for the reason given at scanHeaders, and asks `find` in the same
+ * pass: ArchiveIndex with a loop over its members, and a second loop over the answers, both show
+ * in the time of `osabi --set` (scripts/bench/osabi.mjs; docs/performance.md has the figures).
  * Returns undefined at the first thing it does not handle (BSD names, `/SYM64/`, other odd
  * names, a malformed header, a -1): ArchiveIndex then reads the archive whole and names what is
  * wrong. Long-name references are not followed. The tests check it agrees with ArchiveIndex.

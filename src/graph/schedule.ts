@@ -1,3 +1,4 @@
+import { UserError, describeError } from '../errors.js';
 import type { Budget } from './budget.js';
 
 export type TaskStatus = 'pending' | 'queued' | 'running' | 'success' | 'failed' | 'skipped' | 'aborted';
@@ -27,6 +28,19 @@ export interface ScheduleOptions<T extends SchedulableTask> {
   readonly isUpToDate: (task: T) => Promise<boolean>;
   readonly run: (task: T, signal: AbortSignal) => Promise<void>;
   readonly onEvent?: (event: ScheduleEvent<T>) => void;
+}
+
+/**
+ * The budget could not give a task its slot for a reason other than the run's cancellation: a
+ * jobserver that could not be made (mkfifo failed) or that is closed.
+ */
+export class BudgetError extends UserError {
+  constructor(
+    readonly task: string,
+    cause: unknown,
+  ) {
+    super(`no job slot for ${task}: ${describeError(cause)}`, { cause });
+  }
 }
 
 export interface ScheduleResult {
@@ -115,8 +129,15 @@ export async function schedule<T extends SchedulableTask>(options: ScheduleOptio
       const slots = options.weight?.(task) ?? 1;
       try {
         if (slots > 0) await budget.acquire(controller.signal);
-      } catch {
-        ready.unshift(task);
+      } catch (error) {
+        if (controller.signal.aborted) {
+          ready.unshift(task);
+          continue;
+        }
+        // The budget itself is broken, so no other task would get a slot either: stop, even
+        // with keepGoing, rather than ask it again and again.
+        finish(task, 'failed', checked, new BudgetError(task.id, error));
+        stopping = true;
         continue;
       }
       if (stopping) {

@@ -1,3 +1,4 @@
+import type { Recipe } from '../recipes/schema.js';
 import { diskNeeds } from './disk.js';
 import { GCC_HEADERS, packageForCommand } from './packages.js';
 import type { ToolRequirement } from './requirements.js';
@@ -47,7 +48,8 @@ export interface DoctorInput {
   readonly tools: readonly ToolRequirement[];
   /** Recipes that build GCC and so need its libraries' headers (none: no header checks). */
   readonly gccRecipes: readonly string[];
-  readonly recipes: readonly string[];
+  /** Every recipe, for the disk they take. */
+  readonly recipes: readonly Pick<Recipe, 'name' | 'host'>[];
   readonly jobs: number;
 }
 
@@ -105,7 +107,7 @@ function headerRows(facts: HostFacts, gccRecipes: readonly string[]): CheckRow[]
   });
 }
 
-function diskRows(facts: HostFacts, recipes: readonly string[]): CheckRow[] {
+function diskRows(facts: HostFacts, recipes: readonly Pick<Recipe, 'host'>[]): CheckRow[] {
   const needs = diskNeeds(recipes);
   const row = (label: string, fact: DiskFact, neededMiB: number): CheckRow => ({
     check: `disk ${label}`,

@@ -4,7 +4,7 @@ import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { ParseCache } from './parse-cache.js';
-import type { Profile } from './profile.js';
+import type { Profile, ProfileFile } from './profile.js';
 import type { Recipe, RecipeFile } from './schema.js';
 
 export const PROFILE_FILE = 'toolchain.yaml';
@@ -104,18 +104,18 @@ export async function loadProfile(file: string, cache?: ParseCache): Promise<Pro
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(file, undefined, `cannot read: ${(error as Error).message}`);
     text = '';
   }
-  const parse = async (): Promise<Profile> => {
-    const { profileFileSchema, toProfile } = await import('./profile.js');
-    // Premirror folders are relative to the profile's own folder.
-    return toProfile(text === '' ? profileFileSchema.parse({}) : await parseYamlFile(file, text, profileFileSchema), path.dirname(file));
-  };
-  return cache ? cache.through(`profile ${file}`, text, parse) : parse();
+  const { profileFileSchema, toProfile } = await import('./profile.js');
+  const parse = async (): Promise<ProfileFile> => (text === '' ? profileFileSchema.parse({}) : parseYamlFile(file, text, profileFileSchema));
+  const parsed = cache ? await cache.through(`profile ${file}`, text, profileFileSchema, parse) : await parse();
+  // Premirror folders are relative to the profile's own folder.
+  return toProfile(parsed, path.dirname(file));
 }
 
 export async function loadRecipe(toolchainDir: string, file: string, cache?: ParseCache): Promise<Recipe> {
   const text = await readFile(file, 'utf8');
-  const parse = async (): Promise<RecipeFile> => parseYamlFile(file, text, (await import('./schema.js')).recipeSchema);
-  const parsed = cache ? await cache.through('recipe', text, parse) : await parse();
+  const { recipeSchema } = await import('./schema.js');
+  const parse = async (): Promise<RecipeFile> => parseYamlFile(file, text, recipeSchema);
+  const parsed = cache ? await cache.through('recipe', text, recipeSchema, parse) : await parse();
   const expected = path.basename(file).replace(/\.ya?ml$/, '');
   if (parsed.name !== expected) {
     throw new ConfigError(file, 'name', `is "${parsed.name}" but the file is named ${path.basename(file)}; a recipe file's name is its recipe name`);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
 
 /**
  * The schemas' own text: when a schema changes, every cached parse is dropped without anyone
@@ -19,10 +20,18 @@ interface Stored {
   readonly entries: Record<string, unknown>;
 }
 
+/** Checks the envelope only: each entry is checked against its own schema when it is asked for. */
+function isStored(value: unknown): value is Stored {
+  if (typeof value !== 'object' || value === null) return false;
+  const { schema, entries } = value as { schema?: unknown; entries?: unknown };
+  return typeof schema === 'string' && typeof entries === 'object' && entries !== null && !Array.isArray(entries);
+}
+
 /**
  * Validated files (recipes, the profile) by kind and the hash of their text, kept in the work
- * directory between runs: YAML parsing and validation dominate loading, and a build with nothing
- * to do should neither pay for them nor even load the YAML and schema libraries.
+ * directory between runs: YAML parsing dominates loading, and a build with nothing to do should
+ * neither pay for it nor even load the YAML library. What the file holds is validated again
+ * when it is read: anything can have written it, and an entry the schema refuses is a miss.
  */
 export class ParseCache {
   private readonly entries: Record<string, unknown>;
@@ -38,7 +47,8 @@ export class ParseCache {
 
   static open(file: string): ParseCache {
     try {
-      return new ParseCache(file, JSON.parse(readFileSync(file, 'utf8')) as Stored);
+      const stored: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      return new ParseCache(file, isStored(stored) ? stored : undefined);
     } catch {
       return new ParseCache(file, undefined);
     }
@@ -48,12 +58,18 @@ export class ParseCache {
     return `${kind}:${createHash('sha256').update(text).digest('hex')}`;
   }
 
-  /** What `parse` made of this text before, or what it makes of it now. */
-  async through<T>(kind: string, text: string, parse: () => Promise<T>): Promise<T> {
+  /**
+   * What `parse` made of this text before, if `schema` still accepts it, or what `parse` makes of
+   * it now. `parse` must return what `schema` outputs, and that output must be valid input.
+   */
+  async through<S extends z.ZodType>(kind: string, text: string, schema: S, parse: () => Promise<z.output<S>>): Promise<z.output<S>> {
     const key = ParseCache.key(kind, text);
-    if (key in this.entries) {
-      this.used[key] = this.entries[key];
-      return this.entries[key] as T;
+    if (Object.hasOwn(this.entries, key)) {
+      const stored = schema.safeParse(this.entries[key]);
+      if (stored.success) {
+        this.used[key] = stored.data;
+        return stored.data;
+      }
     }
     const parsed = await parse();
     this.used[key] = parsed;

@@ -80,6 +80,32 @@ export const packageSchema = z.strictObject({
 });
 export type PackageSpec = z.infer<typeof packageSchema>;
 
+/**
+ * What doctor checks on the build machine for this recipe beyond its `tools`. None of it changes
+ * what is built, so none of it enters a task key.
+ */
+const hostSchema = z.strictObject({
+  /**
+   * MiB the recipe takes in the work directory (unpacked source, build tree, install image,
+   * staged needs and its .deb) and in the download cache. `measured` is `du -sm` of a real build;
+   * an `estimate` is researched or extrapolated, and the recipe's comment says from what.
+   * Without it doctor assumes a small package.
+   */
+  disk: z
+    .strictObject({
+      'work-mib': z.number().int().positive(),
+      'cache-mib': z.number().int().nonnegative(),
+      basis: z.enum(['measured', 'estimate']),
+    })
+    .optional(),
+  /** The recipe builds GCC, whose configure needs the GMP, MPFR, MPC and ISL headers. */
+  'gcc-libraries': z.boolean().optional(),
+});
+
+/**
+ * The parse cache validates what it stored with this schema again, so what the schema outputs
+ * must be valid input: defaults are fine, transforms are not.
+ */
 export const recipeSchema = z.strictObject({
   name,
   version: nonEmpty,
@@ -97,6 +123,7 @@ export const recipeSchema = z.strictObject({
   /** Globs inside the install image whose ELF OS/ABI byte is set to the profile's. */
   osabi: z.array(nonEmpty).default([]),
   package: packageSchema.optional(),
+  host: hostSchema.optional(),
 });
 export type RecipeFile = z.infer<typeof recipeSchema>;
 

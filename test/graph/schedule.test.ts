@@ -1,6 +1,9 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CounterBudget } from '../../src/graph/budget.js';
-import { schedule, type ScheduleOptions, type SchedulableTask } from '../../src/graph/schedule.js';
+import { CounterBudget, type Budget } from '../../src/graph/budget.js';
+import { LazyJobserver } from '../../src/graph/jobserver.js';
+import { BudgetError, schedule, type ScheduleOptions, type SchedulableTask } from '../../src/graph/schedule.js';
+import { tempDir } from '../support/tmp.js';
 
 interface Control {
   resolve(): void;
@@ -134,6 +137,57 @@ describe('the scheduler', () => {
     await r.finish('low');
     await r.result;
     expect(r.started).toEqual(['high', 'mid', 'low']);
+  });
+
+  // The budget fails once and then grants every slot: a scheduler that took the failure for a
+  // cancellation would retry, get a slot and run the task, so the test ends either way.
+  it('fails the task when the budget cannot give a slot, and starts nothing else', { timeout: 2000 }, async () => {
+    const broken = new Error('mkfifo: Permission denied');
+    let asked = 0;
+    const budget: Budget = {
+      acquire: async () => {
+        asked += 1;
+        if (asked === 1) throw broken;
+      },
+      release: () => {},
+    };
+    const r = rig({ a: [], b: [], c: ['a'] }, { budget, keepGoing: true });
+    await r.settle();
+    while (r.running.size > 0) await r.finish(r.running.keys().next().value!);
+    const { status, errors, cancelled } = await r.result;
+    expect(asked).toBe(1);
+    expect(r.started).toEqual([]);
+    expect(Object.fromEntries(status)).toEqual({ a: 'failed', b: 'aborted', c: 'aborted' });
+    const error = errors.get('a');
+    expect(error).toBeInstanceOf(BudgetError);
+    expect((error as Error).message).toBe('no job slot for a: mkfifo: Permission denied');
+    expect((error as Error).cause).toBe(broken);
+    expect(cancelled).toBe(false);
+  });
+
+  it('fails the build when the jobserver cannot be made', { timeout: 5000 }, async () => {
+    const server = new LazyJobserver(path.join(await tempDir(), 'missing'), 2);
+    // Only the first slot is the real jobserver's, so that a retry could not spin forever.
+    let asked = 0;
+    const budget: Budget = { acquire: (signal) => (++asked === 1 ? server.acquire(signal) : Promise.resolve()), release: () => {} };
+    const r = rig({ a: [] }, { budget });
+    await r.settle();
+    while (r.running.size > 0) await r.finish(r.running.keys().next().value!);
+    const { status, errors } = await r.result;
+    expect(status.get('a')).toBe('failed');
+    expect((errors.get('a') as Error).message).toMatch(/^no job slot for a: .*mkfifo/);
+  });
+
+  it('does not fail a task whose wait for a slot was cancelled', { timeout: 2000 }, async () => {
+    const controller = new AbortController();
+    const r = rig({ a: [], b: [] }, { budget: new CounterBudget(1), signal: controller.signal });
+    await r.settle();
+    controller.abort(new Error('SIGINT'));
+    await r.finish('a', new Error('killed'));
+    const { status, errors, cancelled } = await r.result;
+    expect(Object.fromEntries(status)).toEqual({ a: 'failed', b: 'aborted' });
+    expect([...errors.keys()]).toEqual(['a']);
+    expect(cancelled).toBe(true);
   });
 
   it('refuses a dependency on an unknown task', async () => {

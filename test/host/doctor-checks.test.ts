@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluate, fixPlan, formatTable, packagesToInstall, type CommandFact, type DoctorInput, type HostFacts } from '../../src/host/doctor-checks.js';
 
@@ -33,7 +35,10 @@ const input: DoctorInput = {
     { command: 'ninja', neededBy: ['libhermit'] },
   ],
   gccRecipes: ['gcc'],
-  recipes: ['binutils', 'gcc'],
+  recipes: [
+    { name: 'binutils', host: { disk: { 'work-mib': 619, 'cache-mib': 23, basis: 'measured' } } },
+    { name: 'gcc', host: { 'gcc-libraries': true, disk: { 'work-mib': 6144, 'cache-mib': 81, basis: 'estimate' } } },
+  ],
   jobs: 2,
 };
 
@@ -102,14 +107,32 @@ describe('doctor checks', () => {
 });
 
 describe('disk estimates', () => {
-  it('says which figures are measured, and assumes a default for unknown recipes', async () => {
-    const { diskNeeds, DEFAULT_ESTIMATE, DISK_ESTIMATES } = await import('../../src/host/disk.js');
-    const needs = diskNeeds(['binutils', 'gcc-bootstrap', 'something-new']);
-    expect(needs).toEqual({
-      workMiB: DISK_ESTIMATES.binutils!.workMiB + DISK_ESTIMATES['gcc-bootstrap']!.workMiB + DEFAULT_ESTIMATE.workMiB,
-      cacheMiB: DISK_ESTIMATES.binutils!.cacheMiB + DISK_ESTIMATES['gcc-bootstrap']!.cacheMiB + DEFAULT_ESTIMATE.cacheMiB,
-      measured: 2,
-    });
-    expect(Object.values(DISK_ESTIMATES).every((estimate) => estimate.note.length > 0 && estimate.workMiB > 0)).toBe(true);
+  it('adds up the recipes\' figures, says how many are measured, and assumes a default for the others', async () => {
+    const { diskNeeds, DEFAULT_ESTIMATE } = await import('../../src/host/disk.js');
+    const needs = diskNeeds([
+      { host: { disk: { 'work-mib': 619, 'cache-mib': 23, basis: 'measured' } } },
+      { host: { disk: { 'work-mib': 900, 'cache-mib': 18, basis: 'estimate' } } },
+      { host: { 'gcc-libraries': true } },
+      { host: undefined },
+    ]);
+    expect(needs).toEqual({ workMiB: 619 + 900 + 2 * DEFAULT_ESTIMATE.workMiB, cacheMiB: 23 + 18 + 2 * DEFAULT_ESTIMATE.cacheMiB, measured: 1 });
+  });
+});
+
+describe('what doctor reads from the recipes', () => {
+  it('checks GCC\'s library headers for the recipes that say they need them, whatever their names', async () => {
+    const [{ loadToolchain }, { doctorInput }, { tempDir }] = await Promise.all([
+      import('../../src/recipes/load.js'),
+      import('../../src/commands/doctor.js'),
+      import('../support/tmp.js'),
+    ]);
+    const dir = await tempDir();
+    mkdirSync(path.join(dir, 'recipes'));
+    const recipe = (name: string, extra = '') => writeFileSync(path.join(dir, 'recipes', `${name}.yaml`), `name: ${name}\nversion: "1"\nsummary: s\nlicense: MIT\n${extra}`);
+    recipe('cc1', 'host:\n  gcc-libraries: true\n  disk: { work-mib: 100, cache-mib: 5, basis: measured }\n');
+    recipe('gcc-docs');
+    const input = doctorInput(await loadToolchain(dir), 1);
+    expect(input.gccRecipes).toEqual(['cc1']);
+    expect(input.recipes.map((r) => r.host?.disk?.['work-mib'])).toEqual([100, undefined]);
   });
 });
