@@ -1,9 +1,21 @@
 /**
+ * The base of every error class in src/: the name comes from the class and the cause is kept, so
+ * a wrapped failure still shows what it wraps. Deriving from it says nothing about who is at
+ * fault; only a UserError is printed as one line.
+ */
+export class HermitError extends Error {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+  }
+}
+
+/**
  * Two kinds of failure reach the user. A UserError is something the user can act on (a bad
  * recipe, a failed step, a checksum mismatch): it is printed as one line plus, where one exists,
  * the log to read. Anything else is a bug and is printed with its stack.
  */
-export class UserError extends Error {
+export class UserError extends HermitError {
   /** Where to look for details (a log file), printed under the message. */
   readonly logPath: string | undefined;
   /** Extra lines printed between the message and the log path (e.g. the tail of a log). */
@@ -14,8 +26,7 @@ export class UserError extends Error {
     message: string,
     options: { logPath?: string; details?: readonly string[]; exitCode?: number; cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
+    super(message, options);
     this.logPath = options.logPath;
     this.details = options.details ?? [];
     this.exitCode = options.exitCode ?? 1;
@@ -29,9 +40,10 @@ export class ConfigError extends UserError {
     readonly where: string | undefined,
     problem: string,
     readonly line?: number,
+    options: { cause?: unknown } = {},
   ) {
     const location = line === undefined ? file : `${file}:${line}`;
-    super(`${location}: ${where ? `${where}: ` : ''}${problem}`);
+    super(`${location}: ${where ? `${where}: ` : ''}${problem}`, options);
   }
 }
 

@@ -1,41 +1,12 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { chmod, lstat, lutimes, mkdir, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { HashingStream } from '../hash.js';
 import type { ImageFile } from './manifest.js';
 
 /** zstd level 3 on every core: a gcc-sized image packs in seconds and shrinks about fourfold. */
 const ZSTD_PACK = ['-3', '-T0', '-q', '-c'];
-
-/** Passes bytes through while hashing and counting them. */
-export class HashingStream extends Transform {
-  private readonly hash = createHash('sha256');
-  bytes = 0;
-  constructor() {
-    super({
-      transform: (chunk: Buffer, _encoding, done) => {
-        this.hash.update(chunk);
-        this.bytes += chunk.length;
-        done(null, chunk);
-      },
-    });
-  }
-  digest(): string {
-    return this.hash.digest('hex');
-  }
-}
-
-export async function hashFile(file: string): Promise<string> {
-  const hasher = new HashingStream();
-  await pipeline(createReadStream(file), hasher, async function* drain(source) {
-    for await (const _chunk of source) {
-      // Only the hash matters.
-    }
-  });
-  return hasher.digest();
-}
 
 /** Every file and symbolic link under `dir`, sorted by path (folders are implied by paths). */
 export async function listImage(dir: string): Promise<ImageFile[]> {

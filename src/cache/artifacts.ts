@@ -1,7 +1,8 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../errors.js';
-import { hashFile, listImage, packImage, restoreModes, truncateMtimes, unpackImage } from './archive.js';
+import { hashFile } from '../hash.js';
+import { listImage, packImage, restoreModes, truncateMtimes, unpackImage } from './archive.js';
 import { emptyCounts, type ArtifactCounts } from './counts.js';
 import type { LocalStore } from './local.js';
 import { CorruptArtifact, compareFiles, parseManifest, serializeManifest, type Manifest } from './manifest.js';

@@ -1,7 +1,7 @@
-import { constants } from 'node:fs';
-import { access, mkdir, realpath, rm, symlink } from 'node:fs/promises';
+import { mkdir, realpath, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { which } from '../process/which.js';
 
 /** Host compiler names wrapped when they exist. */
 export const HOST_COMPILERS = ['cc', 'gcc', 'c++', 'g++', 'clang', 'clang++'] as const;
@@ -9,20 +9,6 @@ export const HOST_COMPILERS = ['cc', 'gcc', 'c++', 'g++', 'clang', 'clang++'] as
 /** The target's compiler names (x86_64-hermit-gcc, ...), wrapped once a stage provides them. */
 export function targetCompilers(target: string): string[] {
   return ['cc', 'gcc', 'c++', 'g++'].map((name) => `${target}-${name}`);
-}
-
-/** The first executable `name` on `searchPath`, skipping whatever `skip` says. */
-export async function findExecutable(name: string, searchPath: string, skip: (file: string) => Promise<boolean> = async () => false): Promise<string | undefined> {
-  for (const dir of searchPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const file = path.join(dir, name);
-    const ok = await access(file, constants.X_OK).then(
-      () => true,
-      () => false,
-    );
-    if (ok && !(await skip(file))) return file;
-  }
-  return undefined;
 }
 
 export interface CompilerCacheOptions {
@@ -60,7 +46,7 @@ export class CompilerCache {
     // A compiler that is itself a link to ccache (Debian's /usr/lib/ccache) is not a compiler.
     const isCcache = async (file: string): Promise<boolean> => (await realpath(file).catch(() => file)) === ccacheReal;
     for (const name of [...HOST_COMPILERS, ...targetCompilers(options.target)]) {
-      if (await findExecutable(name, searchPath, isCcache)) await symlink(options.ccache, path.join(wrappers, name));
+      if (await which(name, searchPath, isCcache)) await symlink(options.ccache, path.join(wrappers, name));
     }
     const wrapped: Record<string, string> = {
       ...env,
@@ -75,14 +61,14 @@ export class CompilerCache {
 
 /** Where ccache is, or a clear error when it is asked for but not installed. */
 export async function locateCcache(searchPath: string): Promise<string> {
-  const found = await findExecutable('ccache', searchPath);
+  const found = await which('ccache', searchPath);
   if (!found) throw new UserError('--ccache: ccache is not installed or not on PATH (Debian: apt-get install ccache)');
   return found;
 }
 
 /** `ccache --show-stats` for a cache folder, or why it cannot be shown. */
 export async function ccacheStats(dir: string, searchPath: string): Promise<string> {
-  const ccache = await findExecutable('ccache', searchPath);
+  const ccache = await which('ccache', searchPath);
   if (!ccache) return 'ccache is not installed';
   const { execa } = await import('execa');
   const result = await execa(ccache, ['--show-stats'], { env: { CCACHE_DIR: dir }, reject: false });

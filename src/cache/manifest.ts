@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HermitError } from '../errors.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
 
@@ -33,20 +34,15 @@ export const manifestSchema = z.strictObject({
 export type Manifest = z.infer<typeof manifestSchema>;
 
 /** A manifest (or archive) that cannot be what the cache says it is. */
-export class CorruptArtifact extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CorruptArtifact';
-  }
-}
+export class CorruptArtifact extends HermitError {}
 
 /** Parses a stored manifest and checks it belongs to `key`. Never trusts what a server sent. */
 export function parseManifest(text: string, key: string): Manifest {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch {
-    throw new CorruptArtifact(`manifest of ${key.slice(0, 12)} is not JSON`);
+  } catch (error) {
+    throw new CorruptArtifact(`manifest of ${key.slice(0, 12)} is not JSON`, { cause: error });
   }
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {

@@ -2,29 +2,25 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describeError } from '../errors.js';
-import { HashingStream } from './archive.js';
+import { HermitError, describeError } from '../errors.js';
+import { HashingStream } from '../hash.js';
+import { HttpStatusError, isSuccess, openStream, request, type HttpOptions, type HttpTimeouts } from '../net/http.js';
+import { withRetries } from '../net/retry.js';
 import type { RemoteSettings } from './settings.js';
 
 /**
  * The remote cache failed us: unreachable, too slow, refusing (401, 403, 405) or broken (5xx).
  * The build goes on without it; only a warning is printed.
  */
-export class RemoteUnavailable extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'RemoteUnavailable';
-  }
-}
+export class RemoteUnavailable extends HermitError {}
 
 export interface RemotePolicy {
-  /** Attempts after the first, for network errors, 5xx and 429 only. */
+  /** Attempts after the first, for the failures src/net/retry.ts calls transient. */
   readonly retries: number;
   /** Delay before the first retry; each later one waits four times longer. */
   readonly backoffMs: number;
-  /** got's timeouts: each phase is bounded, and so is every pause in a transfer (socket). */
-  readonly timeout: { lookup: number; connect: number; secureConnect: number; response: number; socket: number };
+  /** Each phase is bounded, and so is every pause in a transfer (socket). */
+  readonly timeout: Required<HttpTimeouts>;
 }
 
 export const DEFAULT_POLICY: RemotePolicy = {
@@ -33,16 +29,6 @@ export const DEFAULT_POLICY: RemotePolicy = {
   timeout: { lookup: 5_000, connect: 5_000, secureConnect: 5_000, response: 20_000, socket: 30_000 },
 };
 
-/** An HTTP answer that is neither success nor "not found". */
-class StatusError extends Error {
-  constructor(readonly status: number) {
-    super(`HTTP ${status}`);
-  }
-  get retryable(): boolean {
-    return this.status >= 500 || this.status === 429;
-  }
-}
-
 /**
  * A remote artifact cache over plain HTTP, in one layout that both nginx with WebDAV PUT and
  * bazel-remote serve:
@@ -50,7 +36,7 @@ class StatusError extends Error {
  *   GET|PUT <url>/ac/<task key>    the manifest (JSON)
  *   GET|HEAD|PUT <url>/cas/<sha256> the archive (bazel-remote checks the sha256 on PUT)
  *
- * Headers from HERMIT_CACHE_HEADER go with every request. got is loaded on first use.
+ * Headers from HERMIT_CACHE_HEADER go with every request.
  */
 export class RemoteStore {
   constructor(
@@ -68,45 +54,36 @@ export class RemoteStore {
     return `${this.settings.url}/cas/${sha256}`;
   }
 
-  private async options(): Promise<{ got: typeof import('got').default; base: Record<string, unknown> }> {
-    const { default: got } = await import('got');
-    return { got, base: { headers: { ...this.settings.headers }, timeout: { ...this.policy.timeout }, retry: { limit: 0 }, throwHttpErrors: false } };
+  private options(): HttpOptions {
+    return { headers: this.settings.headers, timeout: this.policy.timeout };
   }
 
   /** Runs `attempt` with bounded retries; whatever still fails becomes RemoteUnavailable. */
   private async withRetries<T>(what: string, attempt: () => Promise<T>): Promise<T> {
-    for (let tried = 0; ; tried += 1) {
-      try {
-        return await attempt();
-      } catch (error) {
-        const retryable = error instanceof StatusError ? error.retryable : isNetworkError(error);
-        if (!retryable || tried >= this.policy.retries) {
-          throw new RemoteUnavailable(`${what}: ${describeError(error)}`, { cause: error });
-        }
-        await sleep(this.policy.backoffMs * 4 ** tried);
-      }
+    try {
+      return await withRetries(attempt, { attempts: this.policy.retries + 1, backoffMs: this.policy.backoffMs, factor: 4 });
+    } catch (error) {
+      throw new RemoteUnavailable(`${what}: ${describeError(error)}`, { cause: error });
     }
   }
 
   /** The manifest text stored under `key`, or undefined when the server has none. */
   async getManifest(key: string): Promise<string | undefined> {
     const url = this.manifestUrl(key);
-    const { got, base } = await this.options();
     return this.withRetries(`GET ${url}`, async () => {
-      const response = await got(url, { ...base, method: 'GET', responseType: 'text' });
-      if (response.statusCode === 404) return undefined;
-      if (response.statusCode >= 300) throw new StatusError(response.statusCode);
-      return response.body;
+      const response = await request(url, this.options());
+      if (response.status === 404) return undefined;
+      if (!isSuccess(response.status)) throw new HttpStatusError(response.status);
+      return response.body.toString('utf8');
     });
   }
 
   async hasBlob(sha256: string): Promise<boolean> {
     const url = this.blobUrl(sha256);
-    const { got, base } = await this.options();
     return this.withRetries(`HEAD ${url}`, async () => {
-      const response = await got(url, { ...base, method: 'HEAD' });
-      if (response.statusCode === 404) return false;
-      if (response.statusCode >= 300) throw new StatusError(response.statusCode);
+      const response = await request(url, { ...this.options(), method: 'HEAD' });
+      if (response.status === 404) return false;
+      if (!isSuccess(response.status)) throw new HttpStatusError(response.status);
       return true;
     });
   }
@@ -117,22 +94,17 @@ export class RemoteStore {
    */
   async download(sha256: string, dest: string): Promise<string | undefined> {
     const url = this.blobUrl(sha256);
-    const { got, base } = await this.options();
-    // got's own retries do not work with a piped stream: each attempt starts a fresh request.
+    // Each attempt opens a fresh stream: a piped body cannot be replayed.
     return this.withRetries(`GET ${url}`, async () => {
-      const stream = got.stream(url, base);
-      const response = await new Promise<{ statusCode: number }>((resolve, reject) => {
-        stream.once('response', resolve);
-        stream.once('error', reject);
-      });
-      if (response.statusCode === 404 || response.statusCode >= 300) {
-        stream.destroy();
-        if (response.statusCode === 404) return undefined;
-        throw new StatusError(response.statusCode);
+      const response = await openStream(url, this.options());
+      if (!isSuccess(response.status)) {
+        response.body.destroy();
+        if (response.status === 404) return undefined;
+        throw new HttpStatusError(response.status);
       }
       const hasher = new HashingStream();
       try {
-        await pipeline(stream, hasher, createWriteStream(dest));
+        await pipeline(response.body, hasher, createWriteStream(dest));
       } catch (error) {
         await rm(dest, { force: true });
         throw error;
@@ -151,17 +123,10 @@ export class RemoteStore {
   }
 
   private async put(url: string, body: () => Readable | Buffer, size: number): Promise<void> {
-    const { got, base } = await this.options();
     await this.withRetries(`PUT ${url}`, async () => {
-      const headers = { ...(base.headers as Record<string, string>), 'content-type': 'application/octet-stream', 'content-length': String(size) };
-      const response = await got(url, { ...base, method: 'PUT', headers, body: body() });
-      if (response.statusCode >= 300) throw new StatusError(response.statusCode);
+      const headers = { ...this.settings.headers, 'content-type': 'application/octet-stream', 'content-length': String(size) };
+      const response = await request(url, { ...this.options(), method: 'PUT', headers, body: body() });
+      if (!isSuccess(response.status)) throw new HttpStatusError(response.status);
     });
   }
-}
-
-/** Errors worth another try: the connection failed, reset or timed out. */
-function isNetworkError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_GOT_REQUEST_ERROR|ERR_STREAM_PREMATURE_CLOSE)$/.test(code);
 }

@@ -54,8 +54,8 @@ export function normalizeRemoteUrl(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
-  } catch {
-    throw new UserError(`--remote-cache: "${url}" is not a URL`);
+  } catch (error) {
+    throw new UserError(`--remote-cache: "${url}" is not a URL`, { cause: error });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UserError(`--remote-cache: "${url}" must be an http:// or https:// URL`);
   if (parsed.username || parsed.password) {

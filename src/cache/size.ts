@@ -25,8 +25,15 @@ export function parseSize(text: string): number {
   return Math.floor(Number(match[1]) * unit);
 }
 
-/** Bytes as a short human figure (decimal units, like parseSize reads them). */
-export function formatSize(bytes: number): string {
+const MIB = 1024 ** 2;
+const GIB = 1024 ** 3;
+
+/**
+ * Bytes as a short human figure: decimal units by default, like parseSize reads them; `binary`
+ * gives MiB or GiB, the units memory and free disk space are spoken of in.
+ */
+export function formatSize(bytes: number, system: 'decimal' | 'binary' = 'decimal'): string {
+  if (system === 'binary') return bytes >= GIB ? `${(bytes / GIB).toFixed(1)} GiB` : `${Math.round(bytes / MIB)} MiB`;
   if (bytes < 1000) return `${bytes} B`;
   const units = ['kB', 'MB', 'GB', 'TB'];
   let value = bytes;

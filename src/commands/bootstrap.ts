@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError, describeError } from '../errors.js';
 import { IndexError, defaultSelection, installSet, parsePackagesIndex, type RepoPackage } from '../host/apt-index.js';
 import { BinfmtError } from '../host/binfmt.js';
 import { BINFMT_DIR } from '../host/binfmt-misc.js';
 import { BootstrapError, applyAction } from '../host/bootstrap-apply.js';
 import { parseFrom, planBootstrap, type RepositorySource } from '../host/bootstrap-plan.js';
+import { isSuccess, request, type HttpResponse } from '../net/http.js';
 import type { Profile } from '../recipes/profile.js';
 import { profileOf } from './binfmt.js';
 import type { GlobalOptions } from './context.js';
@@ -38,14 +39,14 @@ async function readIndex(source: RepositorySource): Promise<RepoPackage[] | unde
     return parsePackagesIndex(text, file);
   }
   const url = `${source.url}/Packages`;
-  let response: Response;
+  let response: HttpResponse<Buffer>;
   try {
-    response = await fetch(url);
+    response = await request(url);
   } catch (error) {
-    throw new UserError(`cannot read ${url}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
+    throw new UserError(`cannot read ${url}: ${describeError(error)}`, { cause: error });
   }
-  if (!response.ok) throw new UserError(`cannot read ${url}: HTTP ${response.status} (is it a repository written by \`hermit-toolchain package\`?)`);
-  return parsePackagesIndex(await response.text(), url);
+  if (!isSuccess(response.status)) throw new UserError(`cannot read ${url}: HTTP ${response.status} (is it a repository written by \`hermit-toolchain package\`?)`);
+  return parsePackagesIndex(response.body.toString('utf8'), url);
 }
 
 /** Builds the toolchain and its packages in the work directory; the apt index lands in <out>. */

@@ -1,3 +1,5 @@
+import { HermitError } from '../errors.js';
+
 /**
  * Unix ar archives, byte level: reading (GNU/System V and BSD variants, with their symbol and
  * long-name tables) and writing the plain form a .deb uses. Pure: buffers in, values out.
@@ -9,9 +11,7 @@ const HEADER_SIZE = 60;
 const FMAG = '`\n';
 const FMAG_BYTES = [0x60, 0x0a] as const;
 
-export class ArError extends Error {
-  override name = 'ArError';
-}
+export class ArError extends HermitError {}
 
 export type ArVariant = 'gnu' | 'bsd' | 'plain';
 

@@ -1,13 +1,11 @@
+import { ElfError } from './elf.js';
+
 /**
  * What packaging needs to know about an ELF file: its identity (class, byte order, OS/ABI, type,
  * machine), the dynamic section the loader reads (DT_NEEDED, DT_SONAME, DT_RUNPATH) and whether
  * it still carries a symbol table or debug sections. 32- and 64-bit, both byte orders. Pure:
  * bytes in, values out; a file that is not ELF gives `undefined`, a damaged one an ElfError.
  */
-
-export class ElfError extends Error {
-  override name = 'ElfError';
-}
 
 export const ET_REL = 1;
 export const ET_EXEC = 2;

@@ -1,3 +1,5 @@
+import { HermitError } from '../errors.js';
+
 /**
  * The ELF file header, byte level: enough to validate a header and find its OS/ABI byte in
  * ELF32 and ELF64, little and big endian. Pure: bytes in, values out.
@@ -22,9 +24,7 @@ const LAYOUT = {
   64: { size: 64, version: 20, ehsize: 52 },
 } as const;
 
-export class ElfError extends Error {
-  override name = 'ElfError';
-}
+export class ElfError extends HermitError {}
 
 export interface ElfHeader {
   readonly bits: 32 | 64;

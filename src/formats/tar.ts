@@ -1,3 +1,5 @@
+import { HermitError } from '../errors.js';
+
 /**
  * Tar archives, byte level, in the GNU format that `tar --format=gnu` writes and dpkg-deb uses
  * for the members of a .deb: 512-byte headers with the "ustar  " magic, names longer than 100
@@ -14,9 +16,7 @@ const NAME_FIELD = 100;
 /** The largest size an 11-digit octal field holds; beyond it GNU tar switches to base-256. */
 const MAX_OCTAL_SIZE = 0o77777777777;
 
-export class TarError extends Error {
-  override name = 'TarError';
-}
+export class TarError extends HermitError {}
 
 export type TarEntryType = 'file' | 'hardlink' | 'symlink' | 'directory';
 

@@ -1,6 +1,6 @@
 import { constants, closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execaSync } from 'execa';
 import type { Budget } from './budget.js';
 
 /** Where the jobserver's descriptors appear in every step's process (make reads them from MAKEFLAGS). */
@@ -35,7 +35,7 @@ export class Jobserver implements Budget {
   static create(dir: string, size: number): Jobserver {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`a jobserver needs at least one slot, got ${size}`);
     const fifo = path.join(dir, `.jobserver-${process.pid}-${Date.now()}`);
-    execFileSync('mkfifo', ['-m', '600', fifo]);
+    execaSync('mkfifo', ['-m', '600', fifo]);
     try {
       // Our end is opened read-write first so that the blocking opens below find a writer and
       // a reader and return at once. Separate opens give separate O_NONBLOCK flags.

@@ -1,3 +1,4 @@
+import { HermitError } from '../errors.js';
 import { ControlError, field, parseStanzas, type Stanza } from '../package/control.js';
 import { formatRelation, parseRelations, satisfies, type Dependencies, type Relation } from '../package/relations.js';
 import { compareVersions } from '../package/version.js';
@@ -18,9 +19,7 @@ export interface RepoPackage {
   readonly sha256: string | undefined;
 }
 
-export class IndexError extends Error {
-  override name = 'IndexError';
-}
+export class IndexError extends HermitError {}
 
 /** The package installed when a repository has it: it depends on the whole toolchain. */
 export const META_PACKAGE = 'hermit-toolchain';
@@ -29,7 +28,7 @@ function relationsOf(stanza: Stanza): Dependencies {
   try {
     return parseRelations([field(stanza, 'Pre-Depends'), field(stanza, 'Depends')].filter((v) => v !== undefined).join(', '));
   } catch (error) {
-    if (error instanceof ControlError) throw new IndexError(error.message);
+    if (error instanceof ControlError) throw new IndexError(error.message, { cause: error });
     throw error;
   }
 }
@@ -40,7 +39,7 @@ export function parsePackagesIndex(text: string, where: string): RepoPackage[] {
   try {
     stanzas = parseStanzas(text, where);
   } catch (error) {
-    if (error instanceof ControlError) throw new IndexError(error.message);
+    if (error instanceof ControlError) throw new IndexError(error.message, { cause: error });
     throw error;
   }
   const newest = new Map<string, RepoPackage>();

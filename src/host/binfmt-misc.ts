@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { describeError } from '../errors.js';
 import { BinfmtError, describeEntry, parseEntry, registerAction, registerLine, sameRegistration, type BinfmtEntry, type RegisteredEntry } from './binfmt.js';
 
 /**
@@ -61,9 +62,9 @@ export class BinfmtMisc {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EACCES' || code === 'EPERM') {
-        throw new BinfmtError(`cannot write ${file} (${code}): binfmt_misc registrations need root; run the same command with sudo`);
+        throw new BinfmtError(`cannot write ${file} (${code}): binfmt_misc registrations need root; run the same command with sudo`, { cause: error });
       }
-      throw new BinfmtError(`writing "${text}" to ${file} failed: ${(error as Error).message}`);
+      throw new BinfmtError(`writing "${text}" to ${file} failed: ${describeError(error)}`, { cause: error });
     }
   }
 
@@ -71,8 +72,8 @@ export class BinfmtMisc {
     if (!(await this.mounted())) throw new BinfmtError(MOUNT_HINT(this.dir));
     try {
       await access(this.registerNode, constants.W_OK);
-    } catch {
-      throw new BinfmtError(`cannot write ${this.registerNode}: binfmt_misc registrations need root; run the same command with sudo`);
+    } catch (error) {
+      throw new BinfmtError(`cannot write ${this.registerNode}: binfmt_misc registrations need root; run the same command with sudo`, { cause: error });
     }
   }
 

@@ -1,3 +1,5 @@
+import { HermitError } from '../errors.js';
+
 /**
  * binfmt_misc registration of the HermitCore loader, pure: the line written to
  * /proc/sys/fs/binfmt_misc/register, and reading back what the kernel shows for an entry
@@ -21,9 +23,7 @@ export interface BinfmtEntry {
   readonly flags: string;
 }
 
-export class BinfmtError extends Error {
-  override name = 'BinfmtError';
-}
+export class BinfmtError extends HermitError {}
 
 export function hermitEntry(osabiValue: number, prefix: string): BinfmtEntry {
   return { name: BINFMT_NAME, offset: OSABI_OFFSET, magic: [osabiValue], interpreter: `${prefix}/bin/proxy`, flags: '' };

@@ -1,7 +1,9 @@
-import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
+import { HermitError } from '../errors.js';
+import { sha256Hex } from '../hash.js';
+import { isSuccess, request } from '../net/http.js';
 import { field, parseStanza, parseStanzas } from '../package/control.js';
 import { formatRelation, satisfies, type Relation } from '../package/relations.js';
 import { hermitEntry } from './binfmt.js';
@@ -11,9 +13,7 @@ import { verifyInstall, type Verdict } from './verify.js';
 
 /** Carrying out bootstrap's actions (effects), printing each as it starts. */
 
-export class BootstrapError extends Error {
-  override name = 'BootstrapError';
-}
+export class BootstrapError extends HermitError {}
 
 export interface ApplyContext {
   readonly prefix: string;
@@ -29,11 +29,11 @@ async function run(argv: readonly string[]): Promise<void> {
 }
 
 async function download(action: Extract<Action, { kind: 'download' }>): Promise<void> {
-  const response = await fetch(action.url);
-  if (!response.ok) throw new BootstrapError(`downloading ${action.url} failed: HTTP ${response.status}`);
-  const bytes = Buffer.from(await response.arrayBuffer());
+  const response = await request(action.url);
+  if (!isSuccess(response.status)) throw new BootstrapError(`downloading ${action.url} failed: HTTP ${response.status}`);
+  const bytes = response.body;
   if (action.size !== undefined && bytes.length !== action.size) throw new BootstrapError(`${action.url}: got ${bytes.length} bytes, the index says ${action.size}`);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const sha256 = sha256Hex(bytes);
   if (action.sha256 !== undefined && sha256 !== action.sha256) throw new BootstrapError(`${action.url}: sha256 ${sha256} does not match the index (${action.sha256})`);
   await mkdir(path.dirname(action.file), { recursive: true });
   await writeFile(action.file, bytes);

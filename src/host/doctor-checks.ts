@@ -1,3 +1,4 @@
+import { formatSize } from '../cache/size.js';
 import type { Recipe } from '../recipes/schema.js';
 import { diskNeeds } from './disk.js';
 import { GCC_HEADERS, packageForCommand } from './packages.js';
@@ -77,10 +78,6 @@ export const MINIMUM_MEMORY_GIB = 2;
 /** What one parallel job of a GCC build uses at its peak, for the -j advice. */
 export const MEMORY_PER_JOB_GIB = 1;
 
-export function formatSize(bytes: number): string {
-  return bytes >= GIB ? `${(bytes / GIB).toFixed(1)} GiB` : `${Math.round(bytes / MIB)} MiB`;
-}
-
 function listNames(names: readonly string[]): string {
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} +${names.length - 3}`;
 }
@@ -112,8 +109,8 @@ function diskRows(facts: HostFacts, recipes: readonly Pick<Recipe, 'host'>[]): C
   const row = (label: string, fact: DiskFact, neededMiB: number): CheckRow => ({
     check: `disk ${label}`,
     status: fact.freeBytes >= neededMiB * MIB ? 'ok' : 'low',
-    found: `${formatSize(fact.freeBytes)} free in ${fact.path}`,
-    wanted: `>= ${formatSize(neededMiB * MIB)}`,
+    found: `${formatSize(fact.freeBytes, 'binary')} free in ${fact.path}`,
+    wanted: `>= ${formatSize(neededMiB * MIB, 'binary')}`,
     package: '',
     guessed: false,
     neededBy: `${recipes.length} recipe${recipes.length === 1 ? '' : 's'} (${needs.measured} measured)`,
@@ -139,7 +136,7 @@ function machineRows(facts: HostFacts, jobs: number): CheckRow[] {
     {
       check: 'memory',
       status: memoryStatus,
-      found: formatSize(facts.memoryBytes),
+      found: formatSize(facts.memoryBytes, 'binary'),
       wanted: `>= ${MINIMUM_MEMORY_GIB} GiB, ${MEMORY_PER_JOB_GIB} GiB per job${memoryStatus === 'warn' ? ` (use -j ${jobsFit})` : ''}`,
       package: '',
       guessed: false,

@@ -1,39 +1,19 @@
-import { constants } from 'node:fs';
-import { access, stat, statfs } from 'node:fs/promises';
+import { stat, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { which } from '../process/which.js';
 import type { CommandFact, DiskFact, HeaderFact, HostFacts } from './doctor-checks.js';
 import { GCC_HEADERS } from './packages.js';
 import { headerVersion, parseMacros } from './versions.js';
 
 /** Looking at the host for doctor: PATH, `--version`, the compiler's include path, disks. */
 
-/** The first executable file named `command` in the PATH folders, like `command -v`. */
-export async function findOnPath(command: string, pathVariable: string | undefined): Promise<string | undefined> {
-  if (command.includes('/')) return (await isExecutable(command)) ? path.resolve(command) : undefined;
-  for (const dir of (pathVariable ?? '').split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, command);
-    if (await isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
-
 // A tool that ignores --version and waits on its input must not stop doctor.
 const VERSION_TIMEOUT_MS = 10_000;
 
 export async function probeCommand(command: string, env: NodeJS.ProcessEnv): Promise<CommandFact> {
-  const found = await findOnPath(command, env.PATH);
+  const found = await which(command, env.PATH);
   if (!found) return { command, path: undefined, versionOutput: undefined };
   const result = await execa(found, ['--version'], { env, extendEnv: false, reject: false, all: true, stdin: 'ignore', timeout: VERSION_TIMEOUT_MS });
   return { command, path: found, versionOutput: result.all ?? '' };
@@ -44,7 +24,7 @@ export async function probeCommand(command: string, env: NodeJS.ProcessEnv): Pro
  * preprocessed alone (`cc -E -dM -x c -`), so one missing header does not hide the others.
  */
 export async function probeHeaders(compiler: string, env: NodeJS.ProcessEnv): Promise<HeaderFact[] | undefined> {
-  const found = await findOnPath(compiler, env.PATH);
+  const found = await which(compiler, env.PATH);
   if (!found) return undefined;
   return Promise.all(
     GCC_HEADERS.map(async ({ header }) => {

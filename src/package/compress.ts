@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import os from 'node:os';
 import type { Writable } from 'node:stream';
 import { createGzip, gunzipSync, constants as zlib } from 'node:zlib';
+import { HermitError, describeError } from '../errors.js';
 
 /** How the members of a .deb are compressed (`--compress`, profile key `compression`). */
 export const COMPRESSIONS = ['xz', 'gz', 'zst', 'none'] as const;
@@ -13,9 +13,7 @@ export function memberSuffix(compression: Compression): string {
   return compression === 'none' ? '' : `.${compression}`;
 }
 
-export class CompressError extends Error {
-  override name = 'CompressError';
-}
+export class CompressError extends HermitError {}
 
 /** xz's block size for preset 6 (three times its 8 MiB dictionary), stated so that it cannot drift. */
 const XZ_BLOCK_SIZE = 3 * 8 * 1024 * 1024;
@@ -112,37 +110,41 @@ function gzip(): Compressor {
 }
 
 function external(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Compressor {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env });
   const chunks: Buffer[] = [];
-  const errors: Buffer[] = [];
   let failure: Error | undefined;
-  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => errors.push(chunk));
-  // A compressor that dies makes writes fail with EPIPE: report why it died instead.
-  child.stdin.on('error', () => {});
-  const exited = new Promise<void>((resolve) => {
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      failure = new CompressError(error.code === 'ENOENT' ? `${argv[0]} is not installed (needed to compress with it)` : `${argv[0]}: ${error.message}`);
-      resolve();
-    });
-    child.on('close', (code, signal) => {
-      if (code !== 0 && !failure) {
-        const message = Buffer.concat(errors).toString('utf8').trim();
-        failure = new CompressError(`${argv.join(' ')} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${message ? `: ${message}` : ''}`);
+  // execa is loaded on first use: the profile imports this module for its list of compressions.
+  const started = import('execa').then(({ execa }) => {
+    // The output is gathered here rather than by execa: a decompressed data.tar can pass any
+    // buffer limit, and the chunks are all that is wanted of it.
+    const child = execa(argv[0]!, argv.slice(1), { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', env, extendEnv: false, buffer: { stdout: false }, reject: false });
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // A compressor that dies makes writes fail with EPIPE: report why it died instead.
+    child.stdin.on('error', () => {});
+    const exited = child.then((result) => {
+      if (result.exitCode === undefined && result.signal === undefined) {
+        if (!result.failed) return;
+        // It never ran, or its pipes failed: there is no exit status to report.
+        const reason = result.code === 'ENOENT' ? `${argv[0]} is not installed (needed to compress with it)` : `${argv[0]}: ${describeError(result.cause ?? result.shortMessage)}`;
+        failure = new CompressError(reason, { cause: result.cause });
+      } else if (result.exitCode !== 0) {
+        const message = result.stderr.trim();
+        const status = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+        failure = new CompressError(`${argv.join(' ')} ${status}${message ? `: ${message}` : ''}`, { cause: result });
       }
-      resolve();
     });
+    return { child, exited };
   });
   return {
-    write: (chunk) => writeTo(child.stdin, chunk, () => failure),
+    write: async (chunk) => writeTo((await started).child.stdin, chunk, () => failure),
     end: async () => {
+      const { child, exited } = await started;
       child.stdin.end();
       await exited;
       if (failure) throw failure;
       return Buffer.concat(chunks);
     },
     abort: () => {
-      child.kill('SIGKILL');
+      void started.then(({ child }) => child.kill('SIGKILL'));
     },
   };
 }

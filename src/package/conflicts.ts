@@ -34,7 +34,7 @@ function settledWith(owner: Owner): ReadonlySet<string> {
       try {
         return parseRelations(field(owner.stanza, relation)).flatMap((group) => group.map((r) => r.name));
       } catch (error) {
-        if (error instanceof ControlError) throw new ControlError(`${owner.name}: ${relation}: ${error.message}`);
+        if (error instanceof ControlError) throw new ControlError(`${owner.name}: ${relation}: ${error.message}`, { cause: error });
         throw error;
       }
     }),

@@ -1,3 +1,5 @@
+import { HermitError } from '../errors.js';
+
 /**
  * Debian control data (deb-control(5)): stanzas of `Field: value` lines, continuation lines
  * starting with a blank. Building, formatting and parsing them. Pure.
@@ -9,9 +11,7 @@
  */
 export const PACKAGE_NAME = /^[a-z0-9][a-z0-9.+-]*$/;
 
-export class ControlError extends Error {
-  override name = 'ControlError';
-}
+export class ControlError extends HermitError {}
 
 /**
  * One stanza: field names in their order, each value as written after "Name: " — for a

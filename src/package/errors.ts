@@ -1,10 +1,12 @@
+import { HermitError } from '../errors.js';
+
 /** Something about a package that the user has to fix; `details` lists the culprits. */
-export class PackageError extends Error {
-  override name = 'PackageError';
+export class PackageError extends HermitError {
   constructor(
     message: string,
     readonly details: readonly string[] = [],
+    options: { cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, options);
   }
 }

@@ -1,11 +1,10 @@
+import { HermitError, describeError } from '../errors.js';
 import { memberData, parseArchive } from '../formats/ar.js';
 import { readTar } from '../formats/tar.js';
 import { decompressBuffer, type Compression } from './compress.js';
 import { parseStanza, type Stanza } from './control.js';
 
-export class DebReadError extends Error {
-  override name = 'DebReadError';
-}
+export class DebReadError extends HermitError {}
 
 const SUFFIXES: ReadonlyArray<readonly [string, Compression]> = [
   ['', 'none'],
@@ -27,7 +26,7 @@ export async function readDebControlMember(bytes: Uint8Array, where: string): Pr
   try {
     archive = parseArchive(bytes);
   } catch (error) {
-    throw new DebReadError(`${where}: not a Debian package (${error instanceof Error ? error.message : String(error)})`);
+    throw new DebReadError(`${where}: not a Debian package (${describeError(error)})`, { cause: error });
   }
   const members = archive.members.filter((m) => m.kind === 'file');
   if (members[0]?.name !== 'debian-binary' || !Buffer.from(memberData(bytes, members[0])).toString().startsWith('2.')) {

@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { describeError } from '../errors.js';
+import { exists } from '../exists.js';
 import { hasDebugOrSymbols, readDynamic, readElfIdentity, type ElfIdentity } from '../formats/elf-dynamic.js';
 import type { Profile } from '../recipes/profile.js';
+import { digestHex, sha256Hex } from '../hash.js';
 import type { Recipe } from '../recipes/schema.js';
 import { isArchive } from '../formats/ar.js';
 import { ARCH_MACHINES, insidePrefix, isHostBinary, isSharedLibraryName, targetDirs, type Placement } from './classify.js';
@@ -21,7 +23,7 @@ export function packageVersion(recipe: Pick<Recipe, 'name' | 'version'>, profile
   try {
     parseVersion(version);
   } catch (error) {
-    if (error instanceof VersionError) throw new PackageError(`recipe ${recipe.name}: ${error.message}`);
+    if (error instanceof VersionError) throw new PackageError(`recipe ${recipe.name}: ${error.message}`, [], { cause: error });
     throw error;
   }
   return version;
@@ -55,13 +57,6 @@ export interface BuiltPackage {
   readonly sha256: string;
 }
 
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
-}
-
 async function readHead(file: string, length: number): Promise<Buffer> {
   const handle = await open(file, 'r');
   try {
@@ -88,8 +83,6 @@ function generatedDescription(recipe: Recipe, profile: Profile, empty: boolean):
     72,
   ).join('\n');
 }
-
-const md5 = (data: Uint8Array): string => createHash('md5').update(data).digest('hex');
 
 /** Reads the image (none for a metapackage) and refuses anything outside the prefix. */
 async function readImage(recipe: Recipe, imageDir: string, where: Placement, prefix: string): Promise<TreeEntry[]> {
@@ -127,7 +120,7 @@ async function classifyImage(image: readonly TreeEntry[], where: Placement, host
     try {
       identity = head.length >= 52 ? readElfIdentity(head) : undefined;
     } catch (error) {
-      throw new PackageError(`/${entry.path}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new PackageError(`/${entry.path}: ${describeError(error)}`, [], { cause: error });
     }
     if (identity && hostMachine === undefined) {
       throw new PackageError(`cannot tell host binaries from target code on a ${hostArchitecture} host (known: ${Object.keys(ARCH_MACHINES).join(', ')})`, [`/${entry.path}`]);
@@ -234,10 +227,10 @@ export async function buildRecipePackage(options: RecipePackageOptions): Promise
         }
         for (const soname of readDynamic(stored)?.needed ?? []) needed.push({ soname, by: entry.path, identity });
       } catch (error) {
-        throw new PackageError(`/${entry.path}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new PackageError(`/${entry.path}: ${describeError(error)}`, [], { cause: error });
       }
     }
-    sums.set(name, md5(stored));
+    sums.set(name, digestHex('md5', stored));
     return stored;
   });
 
@@ -278,5 +271,5 @@ export async function buildRecipePackage(options: RecipePackageOptions): Promise
     `wrote ${file}: ${data.files.length} files, Architecture ${architecture}, Installed-Size ${data.installedSizeKiB} KiB, ` +
       `${stripped} host binaries stripped, Depends: ${depends.join(', ') || '(none)'}`,
   );
-  return { file, name: spec.name, version, architecture, size: deb.length, sha256: createHash('sha256').update(deb).digest('hex') };
+  return { file, name: spec.name, version, architecture, size: deb.length, sha256: sha256Hex(deb) };
 }

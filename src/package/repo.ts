@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
+import { HermitError } from '../errors.js';
+import { digestHex } from '../hash.js';
 import { ControlError, field, formatStanza, type Stanza } from './control.js';
 import { writeFileAtomic } from './deb.js';
 import { gzipDeterministic } from './docs.js';
@@ -15,9 +16,7 @@ import { compareVersions } from './version.js';
  * in the unsigned index derives from the packages and the epoch, so it is reproducible.
  */
 
-export class RepoError extends Error {
-  override name = 'RepoError';
-}
+export class RepoError extends HermitError {}
 
 export interface IndexedPackage {
   readonly file: string;
@@ -28,8 +27,6 @@ export interface IndexedPackage {
   /** The regular files it installs (from its md5sums). */
   readonly files: readonly string[];
 }
-
-const hash = (algorithm: string, data: Uint8Array): string => createHash(algorithm).update(data).digest('hex');
 
 /** Release-style date from SOURCE_DATE_EPOCH, as apt-ftparchive writes it. */
 export function releaseDate(epoch: number): string {
@@ -76,7 +73,7 @@ export function releaseFile(files: ReadonlyArray<readonly [name: string, data: U
     ['SHA256', 'sha256'],
   ] as const) {
     lines.push(`${title}:`);
-    for (const [name, data] of files) lines.push(` ${hash(algorithm, data)} ${String(data.length).padStart(16)} ${name}`);
+    for (const [name, data] of files) lines.push(` ${digestHex(algorithm, data)} ${String(data.length).padStart(16)} ${name}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -96,7 +93,7 @@ export async function scanPackages(dir: string): Promise<IndexedPackage[]> {
     const clash = seen.get(identity);
     if (clash) throw new RepoError(`${name} and ${clash} hold the same package (${identity}); remove one`);
     seen.set(identity, name);
-    packages.push({ file: name, control, size: bytes.length, md5: hash('md5', bytes), sha256: hash('sha256', bytes), files });
+    packages.push({ file: name, control, size: bytes.length, md5: digestHex('md5', bytes), sha256: digestHex('sha256', bytes), files });
   }
   return packages;
 }

@@ -1,5 +1,6 @@
 import { open, realpath } from 'node:fs/promises';
 import { execa } from 'execa';
+import { HermitError, describeError } from '../errors.js';
 import { readElfIdentity, type ElfIdentity } from '../formats/elf-dynamic.js';
 
 /**
@@ -55,9 +56,7 @@ export interface HostDependency {
   readonly version: string;
 }
 
-export class ShlibError extends Error {
-  override name = 'ShlibError';
-}
+export class ShlibError extends HermitError {}
 
 async function elfHeader(file: string): Promise<ElfIdentity | undefined> {
   const handle = await open(file, 'r').catch(() => undefined);
@@ -84,7 +83,7 @@ export class HostPackages {
     this.architectureValue ??= execa('dpkg', ['--print-architecture']).then(
       (result) => result.stdout.trim(),
       (error: unknown) => {
-        throw new ShlibError(`cannot ask dpkg for the host architecture: ${error instanceof Error ? error.message : String(error)}`);
+        throw new ShlibError(`cannot ask dpkg for the host architecture: ${describeError(error)}`, { cause: error });
       },
     );
     return this.architectureValue;

@@ -2,11 +2,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { HermitError } from '../errors.js';
 import { isSharedLibraryName } from './classify.js';
 
-export class StripError extends Error {
-  override name = 'StripError';
-}
+export class StripError extends HermitError {}
 
 /**
  * Strips a host binary the way dh_strip does: shared objects lose everything not needed for

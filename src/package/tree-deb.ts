@@ -25,13 +25,13 @@ export async function packTree(treeDir: string, outDir: string, options: PackOpt
   try {
     controlText = await readFile(controlPath, 'utf8');
   } catch (error) {
-    throw new PackageError(`${controlPath}: cannot read the control file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new PackageError(`${controlPath}: cannot read the control file (${(error as NodeJS.ErrnoException).code ?? String(error)})`, [], { cause: error });
   }
   let stanza;
   try {
     stanza = parseStanza(controlText, controlPath);
   } catch (error) {
-    if (error instanceof ControlError) throw new PackageError(error.message);
+    if (error instanceof ControlError) throw new PackageError(error.message, [], { cause: error });
     throw error;
   }
   const required = (name: string): string => {
@@ -46,7 +46,7 @@ export async function packTree(treeDir: string, outDir: string, options: PackOpt
   try {
     parseVersion(version);
   } catch (error) {
-    if (error instanceof VersionError) throw new PackageError(`${controlPath}: ${error.message}`);
+    if (error instanceof VersionError) throw new PackageError(`${controlPath}: ${error.message}`, [], { cause: error });
     throw error;
   }
   if (!/^[a-z0-9][a-z0-9-]*$/.test(architecture)) throw new PackageError(`${controlPath}: "${architecture}" is not an architecture`);

@@ -1,5 +1,6 @@
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
+import { HermitError } from '../errors.js';
 
 /** One entry of a package's file system tree, on disk or made in memory. */
 export interface TreeEntry {
@@ -19,9 +20,7 @@ export interface TreeEntry {
   readonly source?: string | Uint8Array;
 }
 
-export class TreeError extends Error {
-  override name = 'TreeError';
-}
+export class TreeError extends HermitError {}
 
 /** The path of an entry inside a package's tar members: `./`, `./opt/`, `./opt/hermit/bin/gcc`. */
 export function archivePath(entry: Pick<TreeEntry, 'path' | 'type'>): string {

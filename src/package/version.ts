@@ -1,3 +1,5 @@
+import { HermitError } from '../errors.js';
+
 /**
  * Debian version strings, `[epoch:]upstream[-revision]` (Debian Policy 5.6.12): checking them and
  * ordering them exactly as `dpkg --compare-versions` does. Pure.
@@ -10,9 +12,7 @@ export interface DebianVersion {
   readonly revision: string;
 }
 
-export class VersionError extends Error {
-  override name = 'VersionError';
-}
+export class VersionError extends HermitError {}
 
 /** Parses and checks a version; the message says what is wrong. */
 export function parseVersion(text: string): DebianVersion {

@@ -101,7 +101,7 @@ export async function loadProfile(file: string, cache?: ParseCache): Promise<Pro
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(file, undefined, `cannot read: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(file, undefined, `cannot read: ${(error as Error).message}`, undefined, { cause: error });
     text = '';
   }
   const { profileFileSchema, toProfile } = await import('./profile.js');

@@ -4,6 +4,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
+import { sha256Hex } from '../hash.js';
 
 /**
  * The schemas' own text: when a schema changes, every cached parse is dropped without anyone
@@ -55,7 +56,7 @@ export class ParseCache {
   }
 
   private static key(kind: string, text: string): string {
-    return `${kind}:${createHash('sha256').update(text).digest('hex')}`;
+    return `${kind}:${sha256Hex(text)}`;
   }
 
   /**

@@ -1,22 +1,17 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../errors.js';
+import { exists } from '../exists.js';
 import { memberData, parseArchive } from '../formats/ar.js';
 import { withFileLock } from '../graph/lock.js';
+import { HashingStream, sha256Hex } from '../hash.js';
 import type { Alternate } from '../recipes/schema.js';
 import { downloadPath } from './cache.js';
 import { ChecksumMismatch } from './download.js';
-
-const exists = (file: string): Promise<boolean> =>
-  stat(file).then(
-    () => true,
-    () => false,
-  );
 
 /** Where an alternate's Debian package is kept: content-addressed like every download. */
 export function debPath(cacheDir: string, alternate: Alternate): string {
@@ -31,8 +26,6 @@ export function alternateFile(cacheDir: string, alternate: Alternate): string {
 export function describeAlternate(alternate: Alternate): string {
   return `${alternate.file} from Debian package ${alternate.deb.package}=${alternate.deb.version}`;
 }
-
-const sha256Of = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 /** `apt-get download PACKAGE=VERSION` into the cache, verified against the pinned sha256. */
 async function downloadDeb(cacheDir: string, alternate: Alternate, log: (line: string) => void): Promise<string> {
@@ -50,7 +43,7 @@ async function downloadDeb(cacheDir: string, alternate: Alternate, log: (line: s
     }
     const produced = (await readdir(scratch)).find((name) => name.endsWith('.deb'));
     if (!produced) throw new UserError(`apt-get download ${spec} produced no .deb`);
-    const actual = sha256Of(await readFile(path.join(scratch, produced)));
+    const actual = sha256Hex(await readFile(path.join(scratch, produced)));
     if (actual !== alternate.deb.sha256) throw new ChecksumMismatch(`apt:${spec}`, alternate.deb.sha256, actual);
     await rename(path.join(scratch, produced), target);
     return target;
@@ -67,7 +60,7 @@ async function extractFromDeb(deb: string, inner: string, dest: string): Promise
   if (!data) throw new UserError(`${path.basename(deb)} has no data.tar member`);
   const [tar, { execa }] = await Promise.all([import('tar'), import('execa')]);
   const wanted = new Set([inner, `./${inner}`]);
-  const hash = createHash('sha256');
+  const hasher = new HashingStream();
   let written: Promise<void> | undefined;
   const parser = new tar.Parser({
     onReadEntry: (entry) => {
@@ -75,8 +68,7 @@ async function extractFromDeb(deb: string, inner: string, dest: string): Promise
         entry.resume();
         return;
       }
-      entry.on('data', (chunk: Buffer) => hash.update(chunk));
-      written = pipeline(entry, createWriteStream(dest));
+      written = pipeline(entry, hasher, createWriteStream(dest));
     },
   });
   const compressed = Readable.from([Buffer.from(memberData(bytes, data))]);
@@ -91,7 +83,7 @@ async function extractFromDeb(deb: string, inner: string, dest: string): Promise
   }
   if (!written) return undefined;
   await written;
-  return hash.digest('hex');
+  return hasher.digest();
 }
 
 /**

@@ -1,12 +1,14 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, openSync, writeSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { UserError, describeError } from '../errors.js';
 import { withFileLock } from '../graph/lock.js';
+import { HashingStream, hashFileInto } from '../hash.js';
+import { HttpStatusError, openStream } from '../net/http.js';
+import { isTransient, withRetries } from '../net/retry.js';
 
 /** The bytes did not match the pinned checksum: a hard error, never retried elsewhere. */
 export class ChecksumMismatch extends UserError {
@@ -54,80 +56,36 @@ async function sizeOf(file: string): Promise<number | undefined> {
   );
 }
 
-async function hashFile(file: string, hash: Hash): Promise<void> {
-  await pipeline(createReadStream(file), async function* (chunks) {
-    for await (const chunk of chunks) hash.update(chunk as Buffer);
-  });
-}
-
-/** The server answered with an error status. */
-class HttpStatusError extends Error {
-  constructor(readonly status: number) {
-    super(`HTTP ${status}`);
-  }
-}
-
-/** A failure worth another attempt at the same URL. */
-export function isTransient(error: unknown): boolean {
-  if (error instanceof HttpStatusError) return error.status >= 500 || error.status === 408 || error.status === 429;
-  const e = error as { code?: string; name?: string };
-  return (
-    e.name === 'TimeoutError' ||
-    e.name === 'ReadError' ||
-    ['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE', 'ENOTFOUND'].includes(e.code ?? '')
-  );
-}
-
-function counter(hash: Hash, onBytes: (count: number) => void): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      onBytes(chunk.length);
-      done(null, chunk);
-    },
-  });
-}
-
 /**
  * One attempt at one URL. Bytes go to `<dest>.part`, hashed as they stream; a `.part` left by an
  * interrupted attempt is resumed with a Range request (and restarted if the server ignores it).
  * Returns the sha256 of everything in the `.part`.
  */
 async function attempt(url: string, part: string, options: DownloadOptions, timeoutMs: number): Promise<string> {
-  const hash = createHash('sha256');
   if (url.startsWith('file:')) {
-    let transferred = 0;
-    await pipeline(
-      createReadStream(fileURLToPath(url)),
-      counter(hash, (n) => options.onProgress?.({ url, transferred: (transferred += n), total: undefined })),
-      createWriteStream(part),
-    );
-    return hash.digest('hex');
+    const hasher = new HashingStream((transferred) => options.onProgress?.({ url, transferred, total: undefined }));
+    await pipeline(createReadStream(fileURLToPath(url)), hasher, createWriteStream(part));
+    return hasher.digest();
   }
-  const { default: got } = await import('got');
+  const hash = createHash('sha256');
   let offset = (await sizeOf(part)) ?? 0;
-  if (offset > 0) await hashFile(part, hash);
-  const request = got.stream(url, {
+  if (offset > 0) await hashFileInto(part, hash);
+  const response = await openStream(url, {
     headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
     timeout: { lookup: timeoutMs, connect: timeoutMs, response: timeoutMs, socket: timeoutMs },
-    retry: { limit: 0 },
-    throwHttpErrors: false,
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: options.signal,
   });
-  const response = await new Promise<{ statusCode: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
-    request.once('response', resolve);
-    request.once('error', reject);
-  });
-  if (response.statusCode === 416 && offset > 0) {
+  const body = response.body;
+  if (response.status === 416 && offset > 0) {
     // The .part already holds the whole file (the interruption came after the last byte).
-    request.destroy();
+    body.destroy();
     return hash.digest('hex');
   }
-  if (response.statusCode >= 400) {
-    request.destroy();
-    throw new HttpStatusError(response.statusCode);
+  if (response.status >= 400) {
+    body.destroy();
+    throw new HttpStatusError(response.status);
   }
-  if (offset > 0 && response.statusCode !== 206) {
+  if (offset > 0 && response.status !== 206) {
     options.log?.(`${url} ignored the range request: starting over`);
     offset = 0;
     hash.destroy();
@@ -141,7 +99,7 @@ async function attempt(url: string, part: string, options: DownloadOptions, time
   // drop what it still buffered when the pipeline fails).
   const fd = openSync(part, offset > 0 ? 'a' : 'w');
   try {
-    for await (const chunk of request as AsyncIterable<Buffer>) {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
       writeSync(fd, chunk);
       hash.update(chunk);
       transferred += chunk.length;
@@ -153,7 +111,7 @@ async function attempt(url: string, part: string, options: DownloadOptions, time
   return hash.digest('hex');
 
   async function attemptFromScratch(): Promise<string> {
-    request.destroy();
+    body.destroy();
     await rm(part, { force: true });
     return attempt(url, part, options, timeoutMs);
   }
@@ -167,28 +125,22 @@ export async function downloadOne(url: string, sha256: string, dest: string, opt
   const policy = options.retry ?? DEFAULT_RETRY;
   await mkdir(path.dirname(dest), { recursive: true });
   const part = `${dest}.part`;
-  for (let tryNumber = 1; ; tryNumber++) {
-    let actual: string;
-    try {
-      actual = await attempt(url, part, options, policy.timeoutMs);
-    } catch (error) {
-      if (options.signal?.aborted || !isTransient(error) || tryNumber >= policy.attempts) {
-        // A partial file is kept only for a transient failure: the next run resumes it.
-        if (!isTransient(error)) await rm(part, { force: true });
-        throw error;
-      }
-      const wait = policy.backoffMs * 2 ** (tryNumber - 1);
-      options.log?.(`attempt ${tryNumber} at ${url} failed (${describeError(error)}); retrying in ${wait}ms`);
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      continue;
-    }
-    if (actual !== sha256) {
-      await rm(part, { force: true });
-      throw new ChecksumMismatch(url, sha256, actual);
-    }
-    await rename(part, dest);
-    return;
+  let actual: string;
+  try {
+    actual = await withRetries(() => attempt(url, part, options, policy.timeoutMs), { attempts: policy.attempts, backoffMs: policy.backoffMs, factor: 2 }, {
+      signal: options.signal,
+      onRetry: (error, tried, wait) => options.log?.(`attempt ${tried} at ${url} failed (${describeError(error)}); retrying in ${wait}ms`),
+    });
+  } catch (error) {
+    // A partial file is kept only for a transient failure: the next run resumes it.
+    if (!isTransient(error)) await rm(part, { force: true });
+    throw error;
   }
+  if (actual !== sha256) {
+    await rm(part, { force: true });
+    throw new ChecksumMismatch(url, sha256, actual);
+  }
+  await rename(part, dest);
 }
 
 /** Downloads in flight in this process, by destination: a second asker waits for the first. */

@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../errors.js';
+import { exists } from '../exists.js';
 import { withFileLock } from '../graph/lock.js';
+import { sha256Hex } from '../hash.js';
 
 /** A git source pinned by commit: the commit is the checksum. */
 export interface GitPin {
@@ -43,15 +44,9 @@ async function git(args: readonly string[], options: { cwd?: string; reject?: bo
 /** One bare mirror per repository URL in the cache, shared by every work directory. */
 export function mirrorPath(cacheDir: string, url: string): string {
   const name = repositoryName(url).replace(/[^A-Za-z0-9._-]/g, '_');
-  const id = createHash('sha256').update(url).digest('hex').slice(0, 16);
+  const id = sha256Hex(url).slice(0, 16);
   return path.join(cacheDir, 'git', `${name}-${id}.git`);
 }
-
-const exists = (file: string): Promise<boolean> =>
-  stat(file).then(
-    () => true,
-    () => false,
-  );
 
 async function hasCommit(mirror: string, commit: string): Promise<boolean> {
   if (!(await exists(mirror))) return false;

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { cp, lstat, readdir, readlink, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { UserError } from '../errors.js';
+import { hashFileInto } from '../hash.js';
 import { unpackArchive } from './unpack.js';
 
 /** Version-control folders are neither hashed nor copied: fetching must not rebuild anything. */
@@ -20,19 +19,13 @@ export function parseOverrides(values: readonly string[], cwd = process.cwd()): 
   return overrides;
 }
 
-async function hashFileInto(file: string, hash: ReturnType<typeof createHash>): Promise<void> {
-  await pipeline(createReadStream(file), async function* (chunks) {
-    for await (const chunk of chunks) hash.update(chunk as Buffer);
-  });
-}
-
 /**
  * A content hash of a local source: every path, its kind, its executable bit and its bytes, in
  * sorted order — so an edit anywhere re-keys the recipe and a touch does not.
  */
 export async function hashOverride(source: string): Promise<string> {
-  const info = await lstat(source).catch(() => {
-    throw new UserError(`--source ${source}: no such file or folder`);
+  const info = await lstat(source).catch((error: unknown) => {
+    throw new UserError(`--source ${source}: no such file or folder`, { cause: error });
   });
   const hash = createHash('sha256');
   if (!info.isDirectory()) {

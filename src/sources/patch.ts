@@ -1,7 +1,8 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { sha256Hex, type PatchFileHash } from '../graph/keys.js';
+import type { PatchFileHash } from '../graph/keys.js';
 import { UserError } from '../errors.js';
+import { sha256Hex } from '../hash.js';
 import { StepFailure, runStep, tailLines } from '../build/run.js';
 
 /** The `*.patch` files of a folder in name order (the order they are applied). */
@@ -47,6 +48,7 @@ export async function applyPatches(srcDir: string, patches: readonly string[], l
         throw new PatchError(`patch ${path.basename(patch)} does not apply: ${firstProblem(output)}`, {
           details: output.filter((line) => !line.startsWith('  (in ') && !line.startsWith('=> ')).slice(-20),
           logPath: logFile,
+          cause: error,
         });
       }
     }

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError, describeError } from '../errors.js';
+import { exists } from '../exists.js';
 import type { Alternate, Recipe } from '../recipes/schema.js';
 import { alternateFile, describeAlternate, fetchAlternate } from './alternate.js';
 import { downloadPath, fileNameOf } from './cache.js';
@@ -29,10 +30,6 @@ export interface Artifact {
   readonly file: string;
   readonly alternate?: Alternate;
 }
-
-// Synchronous checks: every up-to-date test of a no-op build makes a few, and a thread pool
-// round trip costs more than the stat.
-const exists = (file: string): Promise<boolean> => Promise.resolve(existsSync(file));
 
 function gitPin(recipe: Recipe): GitPin | undefined {
   const git = recipe.source?.git;

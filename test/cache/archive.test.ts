@@ -2,7 +2,8 @@ import { linkSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hashFile, listImage, packImage, unpackImage } from '../../src/cache/archive.js';
+import { listImage, packImage, unpackImage } from '../../src/cache/archive.js';
+import { hashFile } from '../../src/hash.js';
 import { tempDir } from '../support/tmp.js';
 
 describe('image archives', () => {

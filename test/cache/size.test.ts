@@ -19,4 +19,9 @@ describe('sizes', () => {
     expect(formatSize(6700)).toBe('6.7 kB');
     expect(formatSize(123_456_789)).toBe('123 MB');
   });
+  it('prints memory and disk figures in MiB or GiB', () => {
+    expect(formatSize(512 * 1024 ** 2, 'binary')).toBe('512 MiB');
+    expect(formatSize(2 * 1024 ** 3, 'binary')).toBe('2.0 GiB');
+    expect(formatSize(15.6 * 1024 ** 3, 'binary')).toBe('15.6 GiB');
+  });
 });

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatSize } from '../../src/host/doctor-checks.js';
+import { formatSize } from '../../src/cache/size.js';
 import { diskNeeds } from '../../src/host/disk.js';
 import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
@@ -106,7 +106,7 @@ describe('doctor', () => {
     expect(rowOf(stdout, 'header isl/version.h')).toEqual(['header isl/version.h', 'ok', 'present', 'any', 'libisl-dev', 'gcc-bootstrap']);
     expect(rowOf(stdout, 'disk work+cache')[1]).toBe('ok');
     const needs = diskNeeds([{ host: { disk: { 'work-mib': 3014, 'cache-mib': 81, basis: 'measured' } } }, { host: undefined }]);
-    expect(rowOf(stdout, 'disk work+cache')[3]).toBe(`>= ${formatSize((needs.workMiB + needs.cacheMiB) * 1024 * 1024)}`);
+    expect(rowOf(stdout, 'disk work+cache')[3]).toBe(`>= ${formatSize((needs.workMiB + needs.cacheMiB) * 1024 * 1024, 'binary')}`);
     expect(rowOf(stdout, 'cores').slice(0, 2)).toEqual(['cores', 'ok']);
     expect(stdout).toContain('doctor: 4 of 13 checks failed: command cmake, command makeinfo, header mpfr.h, header mpc.h\n');
     expect(stdout).toContain('`hermit-toolchain doctor --fix` installs the missing packages');

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ET_DYN, ET_REL, ElfError, hasDebugOrSymbols, readDynamic, readElfIdentity } from '../../src/formats/elf-dynamic.js';
+import { ET_DYN, ET_REL, hasDebugOrSymbols, readDynamic, readElfIdentity } from '../../src/formats/elf-dynamic.js';
+import { ElfError } from '../../src/formats/elf.js';
 
 /** readelf's view of the dynamic section: the oracle. */
 function readelfDynamic(file: string): { needed: string[]; soname?: string; runpath?: string } {

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describe, expect, it } from 'vitest';
+import { HashingStream, digestHex, hashFile, hashFileInto, sha256Hex } from '../src/hash.js';
+import { tempDir } from './support/tmp.js';
+
+const reference = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+describe('hashing', () => {
+  it('hashes bytes in memory', () => {
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(digestHex('md5', Buffer.from('abc'))).toBe('900150983cd24fb0d6963f7d28e17f72');
+  });
+
+  it('hashes a file as it streams, alone or as the start of more', async () => {
+    const file = path.join(await tempDir(), 'part');
+    const body = Buffer.alloc(300_000, 'a');
+    writeFileSync(file, body);
+    expect(await hashFile(file)).toBe(reference(body));
+    const hash = createHash('sha256');
+    await hashFileInto(file, hash);
+    hash.update('and the rest');
+    expect(hash.digest('hex')).toBe(reference(Buffer.concat([body, Buffer.from('and the rest')])));
+  });
+
+  it('hashes and counts what passes through, telling the running count', async () => {
+    const counts: number[] = [];
+    const hasher = new HashingStream((bytes) => counts.push(bytes));
+    const passed: Buffer[] = [];
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        passed.push(chunk);
+        done();
+      },
+    });
+    await pipeline(Readable.from([Buffer.from('one'), Buffer.from('three')]), hasher, sink);
+    expect(Buffer.concat(passed).toString()).toBe('onethree');
+    expect(counts).toEqual([3, 8]);
+    expect(hasher.bytes).toBe(8);
+    expect(hasher.digest()).toBe(reference('onethree'));
+  });
+});
