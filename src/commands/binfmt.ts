@@ -2,9 +2,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { BinfmtError, hermitEntry } from '../host/binfmt.js';
 import { BINFMT_DIR, BinfmtMisc, entryStatus, registerEntry, unregisterEntry } from '../host/binfmt-misc.js';
-import { PROFILE_FILE, loadProfile } from '../recipes/load.js';
-import type { Profile } from '../recipes/profile.js';
-import { PACKAGE_ROOT, type GlobalOptions } from './context.js';
+import { profileOf, type GlobalOptions } from './context.js';
 
 export const BINFMT_ACTIONS = ['register', 'unregister', 'status'] as const;
 export type BinfmtAction = (typeof BINFMT_ACTIONS)[number];
@@ -14,12 +12,6 @@ export interface BinfmtOptions extends GlobalOptions {
   readonly dryRun?: boolean | undefined;
   /** The proxy to register instead of `<prefix>/bin/proxy` (e.g. one installed under a --root). */
   readonly interpreter?: string | undefined;
-}
-
-/** Only the profile matters here (prefix and OS/ABI): no recipes are needed to register. */
-export async function profileOf(options: GlobalOptions): Promise<Profile> {
-  const toolchainDir = path.resolve(options.toolchain ?? PACKAGE_ROOT);
-  return loadProfile(options.config ? path.resolve(options.config) : path.join(toolchainDir, PROFILE_FILE));
 }
 
 const print = (line: string): void => {

@@ -8,8 +8,7 @@ import { BootstrapError, applyAction } from '../host/bootstrap-apply.js';
 import { parseFrom, planBootstrap, type RepositorySource } from '../host/bootstrap-plan.js';
 import { isSuccess, request, type HttpResponse } from '../net/http.js';
 import type { Profile } from '../recipes/profile.js';
-import { profileOf } from './binfmt.js';
-import type { GlobalOptions } from './context.js';
+import { profileOf, type GlobalOptions } from './context.js';
 import { outDirOf } from './packaging.js';
 
 export interface BootstrapOptions extends GlobalOptions {

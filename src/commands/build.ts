@@ -4,8 +4,8 @@ import { resolveCacheSettings, type CacheFlags } from '../cache/settings.js';
 import type { TaskKind } from '../graph/plan.js';
 import { parseOverrides } from '../sources/override.js';
 import { printFailure } from '../ui/failure.js';
-import { plainReporter } from '../ui/plain.js';
-import { summaryLine, type BuildReporter } from '../ui/reporter.js';
+import { chooseReporter } from '../ui/choose.js';
+import { summaryLine } from '../ui/reporter.js';
 import { resolveContext, type GlobalOptions } from './context.js';
 import { outDirOf, refreshIndex, withPackaging, type PackagingOptions } from './packaging.js';
 
@@ -15,13 +15,6 @@ export interface BuildCommandOptions extends GlobalOptions, CacheFlags, Packagin
   readonly offline?: boolean | undefined;
   readonly source?: string[] | undefined;
   readonly touch?: boolean | undefined;
-}
-
-/** A live view on a terminal, plain lines otherwise (CI, pipes, logs). */
-export async function chooseReporter(): Promise<BuildReporter> {
-  if (!process.stdout.isTTY || process.env.CI) return plainReporter(process.stdout);
-  const { listrReporter } = await import('../ui/progress.js');
-  return listrReporter();
 }
 
 /**

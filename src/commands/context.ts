@@ -3,8 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { defaultCacheDir } from '../build/layout.js';
-import { loadToolchain, type Toolchain } from '../recipes/load.js';
-import { mirrorUrl } from '../recipes/profile.js';
+import { PROFILE_FILE, loadProfile, loadToolchain, type Toolchain } from '../recipes/load.js';
+import { mirrorUrl, type Profile } from '../recipes/profile.js';
 
 /** The options every command accepts (see `hermit-toolchain --help`). */
 export interface GlobalOptions {
@@ -51,4 +51,10 @@ export async function resolveContext(options: GlobalOptions): Promise<CommandCon
     cacheDir: path.resolve(options.cache ?? defaultCacheDir()),
     jobs: parseJobs(options.jobs),
   };
+}
+
+/** Only the profile matters here (prefix and OS/ABI): no recipes are needed to register. */
+export async function profileOf(options: GlobalOptions): Promise<Profile> {
+  const toolchainDir = path.resolve(options.toolchain ?? PACKAGE_ROOT);
+  return loadProfile(options.config ? path.resolve(options.config) : path.join(toolchainDir, PROFILE_FILE));
 }

@@ -3,8 +3,8 @@ import { UserError } from '../errors.js';
 import { CounterBudget } from '../graph/budget.js';
 import type { Plan, PlannedTask } from '../graph/plan.js';
 import { summaryLine } from '../ui/reporter.js';
+import { chooseReporter } from '../ui/choose.js';
 import { printFailure } from '../ui/failure.js';
-import { chooseReporter } from './build.js';
 import { resolveContext, type GlobalOptions } from './context.js';
 import { outDirOf, refreshIndex, withPackaging, type PackagingOptions } from './packaging.js';
 
