@@ -1,5 +1,5 @@
 import { Argument, Command, Option } from '@commander-js/extra-typings';
-import { COMPRESSIONS } from './package/compress.js';
+import { COMPRESSIONS } from './formats/compression.js';
 import { UserError } from './errors.js';
 import { OSABI_OPTIONS } from './commands/osabi-args.js';
 

@@ -18,7 +18,7 @@ async function shellScript(work, cache, jobs) {
     import(`${REPO}/dist/sources/source.js`),
     import(`${REPO}/dist/sources/patch.js`),
     import(`${REPO}/dist/recipes/expand.js`),
-    import(`${REPO}/dist/graph/plan.js`),
+    import(`${REPO}/dist/plan/plan.js`),
   ]);
   const toolchain = await loadToolchain(REPO);
   const { profile } = toolchain;

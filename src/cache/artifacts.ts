@@ -83,7 +83,8 @@ export class ArtifactCache {
    * Replaces `imageDir` with the image of a hit, verifying the archive's sha256 and, after
    * unpacking, the file list. Returns false when the image could not be restored.
    */
-  async restore(hit: Hit, imageDir: string, log: Log): Promise<boolean> {
+  /** Restores a hit into `imageDir`, unpacking and checking it in `staging` (beside it) first. */
+  async restore(hit: Hit, { imageDir, staging }: { imageDir: string; staging: string }, log: Log): Promise<boolean> {
     const { manifest } = hit;
     const { sha256 } = manifest.archive;
     const what = `${manifest.recipe} ${manifest.task} ${short(manifest.key)}`;
@@ -122,9 +123,7 @@ export class ArtifactCache {
     }
     await log(`verified archive sha256 ${sha256}`);
 
-    // Unpacked beside the image and swapped in only once complete and checked. A leading dot
-    // cannot start a recipe name, so this never collides with another recipe's image.
-    const staging = path.join(path.dirname(imageDir), `.restoring-${path.basename(imageDir)}`);
+    // Swapped in only once complete and checked.
     await rm(staging, { recursive: true, force: true });
     let problems: string[];
     try {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { ProfileCache } from '../recipes/profile.js';
@@ -76,4 +77,10 @@ export function resolveCacheSettings(cacheDir: string, profile: ProfileCache, fl
     artifacts: artifactsOn ? { dir: path.join(cacheDir, 'artifacts'), remote } : undefined,
     ccache: ccacheOn ? { dir: path.join(cacheDir, 'ccache'), remoteStorage: env.CCACHE_REMOTE_STORAGE ?? profile.ccacheRemote } : undefined,
   };
+}
+
+/** The shared download cache: `$XDG_CACHE_HOME/hermit-toolchain` unless `--cache` says otherwise. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  return path.join(base, 'hermit-toolchain');
 }

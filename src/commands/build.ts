@@ -1,7 +1,7 @@
-import { executeBuild, prepareBuild } from '../build/execute.js';
+import { executeBuild, prepareBuild } from '../engine/execute.js';
 import { cacheLine } from '../cache/counts.js';
 import { resolveCacheSettings, type CacheFlags } from '../cache/settings.js';
-import type { TaskKind } from '../graph/plan.js';
+import type { TaskKind } from '../plan/plan.js';
 import { parseOverrides } from '../sources/override.js';
 import { printFailure } from '../ui/failure.js';
 import { chooseReporter } from '../ui/choose.js';

@@ -1,8 +1,8 @@
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { WorkLayout } from '../build/layout.js';
+import { WorkLayout } from '../workdir/layout.js';
 import { UserError } from '../errors.js';
-import { acquireLock } from '../graph/lock.js';
+import { acquireLock } from '../process/lock.js';
 import { resolveContext, type GlobalOptions } from './context.js';
 
 /** Removes what recipes left in the work directory; without names, the whole work directory. */

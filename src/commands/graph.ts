@@ -1,6 +1,6 @@
-import { prepareBuild } from '../build/execute.js';
+import { prepareBuild } from '../engine/execute.js';
 import { UserError } from '../errors.js';
-import type { Prepared } from '../build/execute.js';
+import type { Prepared } from '../engine/execute.js';
 import { resolveContext, type GlobalOptions } from './context.js';
 
 const GRAPH_FORMATS = ['text', 'dot', 'json'] as const;

@@ -1,6 +1,6 @@
-import { isUpToDate, prepareBuild } from '../build/execute.js';
-import { imageTask, unneededTasks } from '../cache/skip.js';
-import { taskId } from '../graph/plan.js';
+import { isUpToDate, prepareBuild } from '../engine/execute.js';
+import { imageTask, unneededTasks } from '../plan/leave-out.js';
+import { taskId } from '../plan/plan.js';
 import { resolveContext, type GlobalOptions } from './context.js';
 
 /** One row per recipe: version, package, and how many of its tasks a build would run. */

@@ -1,4 +1,4 @@
-import { describeSetResult, getOsabi, setOsabi } from '../build/osabi.js';
+import { describeSetResult, getOsabi, setOsabi } from '../elfedit/osabi.js';
 import { UserError } from '../errors.js';
 import { OSABI_NAMES, describeOsabi, osabiLabel, parseOsabi } from '../formats/osabi.js';
 import type { OsabiProblem } from '../formats/osabi.js';

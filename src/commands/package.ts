@@ -1,7 +1,7 @@
-import { executeBuild, isUpToDate, prepareBuild, type Prepared } from '../build/execute.js';
+import { executeBuild, isUpToDate, prepareBuild, type Prepared } from '../engine/execute.js';
 import { UserError } from '../errors.js';
-import { CounterBudget } from '../graph/budget.js';
-import type { Plan, PlannedTask } from '../graph/plan.js';
+import { CounterBudget } from '../process/budget.js';
+import type { Plan, PlannedTask } from '../plan/plan.js';
 import { summaryLine } from '../ui/reporter.js';
 import { chooseReporter } from '../ui/choose.js';
 import { printFailure } from '../ui/failure.js';

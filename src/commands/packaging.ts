@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { COMPRESSIONS, type Compression } from '../package/compress.js';
+import { COMPRESSIONS, type Compression } from '../formats/compression.js';
 import { PackageError } from '../package/errors.js';
 import { RepoError, writeRepository } from '../package/repo.js';
 import type { Toolchain } from '../recipes/load.js';

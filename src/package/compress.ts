@@ -3,15 +3,8 @@ import os from 'node:os';
 import type { Writable } from 'node:stream';
 import { createGzip, gunzipSync, constants as zlib } from 'node:zlib';
 import { HermitError, describeError } from '../errors.js';
+import type { Compression } from '../formats/compression.js';
 
-/** How the members of a .deb are compressed (`--compress`, profile key `compression`). */
-export const COMPRESSIONS = ['xz', 'gz', 'zst', 'none'] as const;
-export type Compression = (typeof COMPRESSIONS)[number];
-
-/** The member name suffix: data.tar.xz, data.tar.gz, data.tar.zst, data.tar. */
-export function memberSuffix(compression: Compression): string {
-  return compression === 'none' ? '' : `.${compression}`;
-}
 
 export class CompressError extends HermitError {}
 

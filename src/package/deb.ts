@@ -1,7 +1,8 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { writeArchive } from '../formats/ar.js';
 import { archiveEnd, entryHeader, padding, writeTar } from '../formats/tar.js';
-import { compressBuffer, memberSuffix, startCompressor, type Compression } from './compress.js';
+import { memberSuffix, type Compression } from '../formats/compression.js';
+import { compressBuffer, startCompressor } from './compress.js';
 import { archiveOrder, archivePath, normalisedMode, type TreeEntry } from './tree.js';
 
 /**

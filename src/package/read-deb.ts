@@ -1,7 +1,8 @@
 import { HermitError, describeError } from '../errors.js';
 import { memberData, parseArchive } from '../formats/ar.js';
 import { readTar } from '../formats/tar.js';
-import { decompressBuffer, type Compression } from './compress.js';
+import type { Compression } from '../formats/compression.js';
+import { decompressBuffer } from './compress.js';
 import { parseStanza, type Stanza } from './control.js';
 
 export class DebReadError extends HermitError {}

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { OSABI_NAMES, parseOsabi } from '../formats/osabi.js';
-import { COMPRESSIONS, type Compression } from '../package/compress.js';
+import { COMPRESSIONS, type Compression } from '../formats/compression.js';
 
 /** The toolchain profile (`toolchain.yaml`): values shared by every recipe. */
 export const profileFileSchema = z.strictObject({

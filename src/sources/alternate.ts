@@ -7,7 +7,7 @@ import { createGunzip } from 'node:zlib';
 import { UserError } from '../errors.js';
 import { exists } from '../exists.js';
 import { memberData, parseArchive } from '../formats/ar.js';
-import { withFileLock } from '../graph/lock.js';
+import { withFileLock } from '../process/lock.js';
 import { HashingStream, sha256Hex } from '../hash.js';
 import type { Alternate } from '../recipes/schema.js';
 import { downloadPath } from './cache.js';

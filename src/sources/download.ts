@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { UserError, describeError } from '../errors.js';
-import { withFileLock } from '../graph/lock.js';
+import { withFileLock } from '../process/lock.js';
 import { HashingStream, hashFileInto } from '../hash.js';
 import { HttpStatusError, openStream } from '../net/http.js';
 import { isTransient, withRetries } from '../net/retry.js';

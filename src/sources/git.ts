@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../errors.js';
 import { exists } from '../exists.js';
-import { withFileLock } from '../graph/lock.js';
+import { withFileLock } from '../process/lock.js';
 import { sha256Hex } from '../hash.js';
 
 /** A git source pinned by commit: the commit is the checksum. */

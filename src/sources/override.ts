@@ -3,7 +3,7 @@ import { cp, lstat, readdir, readlink, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { hashFileInto } from '../hash.js';
-import { unpackArchive } from './unpack.js';
+import { unpackArchive, type UnpackTarget } from './unpack.js';
 
 /** Version-control folders are neither hashed nor copied: fetching must not rebuild anything. */
 const SKIPPED = new Set(['.git', '.hg', '.svn', '.bzr', 'CVS']);
@@ -56,11 +56,12 @@ export async function hashOverride(source: string): Promise<string> {
 }
 
 /** Puts a local source into `dest`: a folder is copied (without VCS folders), a tarball unpacked. */
-export async function placeOverride(source: string, dest: string, log?: (line: string) => void): Promise<void> {
+export async function placeOverride(source: string, target: UnpackTarget, log?: (line: string) => void): Promise<void> {
+  const { dest } = target;
   await rm(dest, { recursive: true, force: true });
   if ((await lstat(source)).isDirectory()) {
     await cp(source, dest, { recursive: true, verbatimSymlinks: true, filter: (from) => !SKIPPED.has(path.basename(from)) });
   } else {
-    await unpackArchive(source, dest, log);
+    await unpackArchive(source, target, log);
   }
 }

@@ -1,9 +1,9 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { PatchFileHash } from '../graph/keys.js';
+import type { PatchFileHash } from '../plan/keys.js';
 import { UserError } from '../errors.js';
 import { sha256Hex } from '../hash.js';
-import { StepFailure, runStep, tailLines } from '../build/run.js';
+import { StepFailure, runStep, tailLines } from '../process/run.js';
 
 /** The `*.patch` files of a folder in name order (the order they are applied). */
 export async function listPatches(dir: string): Promise<string[]> {

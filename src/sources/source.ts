@@ -9,7 +9,7 @@ import { downloadPath, fileNameOf } from './cache.js';
 import { ChecksumMismatch, download, type DownloadOptions } from './download.js';
 import { archiveName, exportGit, fetchGit, gitCached, sameRepository, submodulePins, type GitPin } from './git.js';
 import { placeOverride } from './override.js';
-import { unpackArchive } from './unpack.js';
+import { unpackArchive, type UnpackTarget } from './unpack.js';
 
 /** What the source side of a build needs to know besides the recipe. */
 export interface SourceContext {
@@ -217,12 +217,14 @@ export async function pinDisagreements(ctx: SourceContext, recipe: Recipe, other
   ];
 }
 
-/** Where the label of the artifact a tree was made from is kept. */
-const labelFile = (stateDir: string): string => path.join(stateDir, 'source');
+/** A source tree in a work directory, and the file that records which artifact made it. */
+export interface SourceTree extends UnpackTarget {
+  readonly label: string;
+}
 
-export async function recordedSourceLabel(stateDir: string): Promise<string | undefined> {
+export async function recordedSourceLabel(tree: SourceTree): Promise<string | undefined> {
   try {
-    return readFileSync(labelFile(stateDir), 'utf8').trim();
+    return readFileSync(tree.label, 'utf8').trim();
   } catch {
     return undefined;
   }
@@ -232,31 +234,36 @@ export async function recordedSourceLabel(stateDir: string): Promise<string | un
  * Fills `dest` with the recipe's source tree from the cache (or from its override) and records
  * which artifact it came from. Returns that artifact (undefined for git and overrides).
  */
-export async function placeSource(ctx: SourceContext, recipe: Recipe, dest: string, stateDir: string, log: (line: string) => void): Promise<Artifact | undefined> {
+export async function placeSource(ctx: SourceContext, recipe: Recipe, tree: SourceTree, log: (line: string) => void): Promise<Artifact | undefined> {
   const override = ctx.overrides.get(recipe.name);
   let artifact: Artifact | undefined;
   if (override) {
     log(`using the local source ${override} (--source)`);
-    await placeOverride(override, dest, log);
+    await placeOverride(override, tree, log);
   } else if (gitPin(recipe)) {
     const pin = gitPin(recipe)!;
     const provider = await gitProvider(ctx, pin);
     if (provider === undefined) throw new UserError(`${recipe.name}: the source is not in the cache (run fetch)`);
     if (provider === 'git') {
       log(`exporting ${pin.url} at ${pin.commit}`);
-      await exportGit(ctx.cacheDir, pin, dest);
+      await exportGit(ctx.cacheDir, pin, tree.dest);
     } else {
       log(`unpacking ${provider.label}`);
-      await unpackArchive(provider.file, dest, log);
+      await unpackArchive(provider.file, tree, log);
     }
   } else {
     artifact = await availableArtifact(ctx, recipe);
     if (!artifact) throw new UserError(`${recipe.name}: the source is not in the cache (run fetch)`);
     log(`unpacking ${artifact.label}`);
-    await unpackArchive(artifact.file, dest, log);
+    await unpackArchive(artifact.file, tree, log);
   }
-  await writeFile(labelFile(stateDir), `${(await currentSourceLabel(ctx, recipe)) ?? ''}\n`);
+  await recordSourceLabel(ctx, recipe, tree);
   return artifact;
+}
+
+/** Records that `tree` holds what the recipe's source is now (also what `--touch` marks). */
+export async function recordSourceLabel(ctx: SourceContext, recipe: Recipe, tree: SourceTree): Promise<void> {
+  await writeFile(tree.label, `${(await currentSourceLabel(ctx, recipe)) ?? ''}\n`);
 }
 
 /** The patch folders to apply, in order: the alternate's extra folder first, then the recipe's. */

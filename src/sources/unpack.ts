@@ -209,14 +209,19 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Where an archive goes: `dest` (replaced) and, while unpacking, `temp` beside it. */
+export interface UnpackTarget {
+  readonly dest: string;
+  readonly temp: string;
+}
+
 /**
  * Unpacks an archive into `dest` (replaced), dropping the top folder when the archive has exactly
- * one, as release tarballs do. The archive is first unpacked beside `dest`, so a refused or broken
- * archive never leaves a half-written source folder.
+ * one, as release tarballs do. The archive is first unpacked into `temp` (on the same file
+ * system), so a refused or broken archive never leaves a half-written source folder.
  */
-export async function unpackArchive(archive: string, dest: string, log?: (line: string) => void): Promise<void> {
+export async function unpackArchive(archive: string, { dest, temp }: UnpackTarget, log?: (line: string) => void): Promise<void> {
   const format = archiveFormat(archive);
-  const temp = `${dest}.unpacking`;
   await rm(temp, { recursive: true, force: true });
   await mkdir(temp, { recursive: true });
   const guard = new EntryGuard();

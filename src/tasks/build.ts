@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { recipeOf } from './context.js';
 import { whereFields, type TaskKindModule } from './kind.js';
-import { exists, runSteps, stageIfFirst } from './steps.js';
+import { exists } from '../exists.js';
+import { runSteps, stageIfFirst } from './steps.js';
 
 /** build: the recipe's build steps, in the build folder configure made. */
 export const build: TaskKindModule = {

@@ -1,14 +1,14 @@
 import path from 'node:path';
 import type { CompilerCache } from '../cache/ccache.js';
-import type { Jobserver } from '../graph/jobserver.js';
-import { transitiveNeeds, type PlannedTask, type TaskKind } from '../graph/plan.js';
-import type { TaskState } from '../graph/state.js';
+import type { Jobserver } from '../process/jobserver.js';
+import { transitiveNeeds, type PlannedTask, type TaskKind } from '../plan/plan.js';
+import type { TaskState } from '../workdir/state.js';
 import type { HostPackages } from '../package/shlibs.js';
 import { expandStep, type PlaceholderValues } from '../recipes/expand.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe, Step } from '../recipes/schema.js';
 import type { SourceContext } from '../sources/source.js';
-import type { WorkLayout } from '../build/layout.js';
+import type { WorkLayout } from '../workdir/layout.js';
 
 /** Everything a task needs to run, shared by all tasks of one build. */
 export interface BuildContext {

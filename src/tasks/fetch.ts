@@ -1,6 +1,6 @@
 import { TaskError } from '../errors.js';
 import { fetchSource, isFetched } from '../sources/source.js';
-import { appendLog } from '../build/run.js';
+import { appendLog } from '../process/run.js';
 import { recipeOf } from './context.js';
 import type { TaskKindModule } from './kind.js';
 

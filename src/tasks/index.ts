@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { KeyInputs } from '../graph/keys.js';
-import type { PlannedTask, TaskKind } from '../graph/plan.js';
+import type { KeyInputs } from '../plan/keys.js';
+import type { PlannedTask, TaskKind } from '../plan/plan.js';
 import type { Recipe } from '../recipes/schema.js';
 import { build } from './build.js';
 import { configure } from './configure.js';

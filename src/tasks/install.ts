@@ -1,7 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { recipeOf } from './context.js';
 import { whereFields, type TaskKindModule } from './kind.js';
-import { exists, runSteps, stageIfFirst } from './steps.js';
+import { exists } from '../exists.js';
+import { runSteps, stageIfFirst } from './steps.js';
 
 /** install: the recipe's install steps, into an empty image. */
 export const install: TaskKindModule = {

@@ -1,5 +1,5 @@
-import type { KeyInputs } from '../graph/keys.js';
-import type { PlannedTask, TaskKind } from '../graph/plan.js';
+import type { KeyInputs } from '../plan/keys.js';
+import type { PlannedTask, TaskKind } from '../plan/plan.js';
 import type { Recipe } from '../recipes/schema.js';
 import type { BuildContext } from './context.js';
 

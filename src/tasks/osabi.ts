@@ -5,11 +5,12 @@ import { TaskError } from '../errors.js';
 import { osabiLabel } from '../formats/osabi.js';
 import { expandString, type PlaceholderValues } from '../recipes/expand.js';
 import type { Recipe } from '../recipes/schema.js';
-import { describeSetResult, setOsabi } from '../build/osabi.js';
-import { appendLog } from '../build/run.js';
+import { describeSetResult, setOsabi } from '../elfedit/osabi.js';
+import { appendLog } from '../process/run.js';
 import { placeholderValues, recipeOf, type BuildContext } from './context.js';
 import type { TaskKindModule } from './kind.js';
-import { TAIL_LINES, exists } from './steps.js';
+import { exists } from '../exists.js';
+import { TAIL_LINES } from './steps.js';
 
 /**
  * The files of a recipe's image that its `osabi` globs name. Globs are written as installed

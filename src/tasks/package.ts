@@ -4,7 +4,7 @@ import { TaskError } from '../errors.js';
 import { PackageError } from '../package/errors.js';
 import { buildRecipePackage, ownVersions } from '../package/recipe-deb.js';
 import { HostPackages } from '../package/shlibs.js';
-import { appendLog } from '../build/run.js';
+import { appendLog } from '../process/run.js';
 import { recipeOf } from './context.js';
 import type { TaskKindModule } from './kind.js';
 

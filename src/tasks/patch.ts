@@ -2,10 +2,10 @@ import { rm } from 'node:fs/promises';
 import { TaskError } from '../errors.js';
 import { PatchError, applyPatches, listPatches } from '../sources/patch.js';
 import { availableArtifact, patchDirsFor, type Artifact } from '../sources/source.js';
-import { appendLog } from '../build/run.js';
+import { appendLog } from '../process/run.js';
 import { recipeOf, stepEnv } from './context.js';
 import type { TaskKindModule } from './kind.js';
-import { exists } from './steps.js';
+import { exists } from '../exists.js';
 import { touchTree, treePresent, unpackFresh } from './unpack.js';
 
 /**

@@ -1,24 +1,15 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { TaskError } from '../errors.js';
-import { STAGED_KINDS, kindsOf, transitiveNeeds, type PlannedTask } from '../graph/plan.js';
+import { STAGED_KINDS, kindsOf, transitiveNeeds, type PlannedTask } from '../plan/plan.js';
 import { placeholdersUsed } from '../recipes/expand.js';
 import type { Step } from '../recipes/schema.js';
 import { pinDisagreements } from '../sources/source.js';
-import { StepFailure, appendLog, runStep, tailLines } from '../build/run.js';
-import { buildStage } from '../build/stage.js';
+import { StepFailure, appendLog, runStep, tailLines } from '../process/run.js';
+import { buildStage } from '../workdir/stage.js';
 import { expandSteps, recipeOf, stepEnv, type BuildContext } from './context.js';
 
 /** How many log lines a failure shows. */
 export const TAIL_LINES = 20;
-
-/**
- * Synchronous on purpose: up-to-date checks run once per task, and a stat is cheaper than a
- * thread pool round trip.
- */
-export async function exists(file: string): Promise<boolean> {
-  return existsSync(file);
-}
 
 /** Runs a recipe's steps of one kind in its build folder; a failing step names itself. */
 export async function runSteps(ctx: BuildContext, task: PlannedTask, steps: readonly Step[], logFile: string, signal: AbortSignal): Promise<void> {

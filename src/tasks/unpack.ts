@@ -1,28 +1,27 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Recipe } from '../recipes/schema.js';
-import { currentSourceLabel, placeSource, recordedSourceLabel, type Artifact } from '../sources/source.js';
-import { appendLog } from '../build/run.js';
+import { currentSourceLabel, placeSource, recordSourceLabel, recordedSourceLabel, type Artifact } from '../sources/source.js';
+import { appendLog } from '../process/run.js';
 import { recipeOf, type BuildContext } from './context.js';
 import type { TaskKindModule } from './kind.js';
-import { exists } from './steps.js';
+import { exists } from '../exists.js';
 
 /** Places a fresh source tree and marks it pristine (no patch has touched it yet). */
 export async function unpackFresh(ctx: BuildContext, recipe: Recipe, logFile: string): Promise<Artifact | undefined> {
-  const artifact = await placeSource(ctx.sources, recipe, ctx.layout.src(recipe.name), ctx.layout.stateDir(recipe.name), (line) => void appendLog(logFile, line));
+  const artifact = await placeSource(ctx.sources, recipe, ctx.layout.tree(recipe.name), (line) => void appendLog(logFile, line));
   await writeFile(ctx.layout.pristine(recipe.name), '');
   return artifact;
 }
 
 /** Whether the source tree is there and made from the artifact a build would use now. */
 export async function treePresent(ctx: BuildContext, recipe: Recipe): Promise<boolean> {
-  return (await exists(ctx.layout.src(recipe.name))) && (await recordedSourceLabel(ctx.layout.stateDir(recipe.name))) === (await currentSourceLabel(ctx.sources, recipe));
+  return (await exists(ctx.layout.src(recipe.name))) && (await recordedSourceLabel(ctx.layout.tree(recipe.name))) === (await currentSourceLabel(ctx.sources, recipe));
 }
 
 /** Marks a source tree as made, for `--touch`: an empty tree labelled with today's source. */
 export async function touchTree(ctx: BuildContext, recipe: Recipe): Promise<void> {
   await mkdir(ctx.layout.src(recipe.name), { recursive: true });
-  await writeFile(path.join(ctx.layout.stateDir(recipe.name), 'source'), `${(await currentSourceLabel(ctx.sources, recipe)) ?? ''}\n`);
+  await recordSourceLabel(ctx.sources, recipe, ctx.layout.tree(recipe.name));
 }
 
 /** unpack: the fetched source becomes the recipe's source tree. */

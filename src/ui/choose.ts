@@ -1,5 +1,5 @@
 import { plainReporter } from './plain.js';
-import type { BuildReporter } from './reporter.js';
+import type { BuildReporter } from '../engine/reporter.js';
 
 /** A live view on a terminal, plain lines otherwise (CI, pipes, logs). */
 export async function chooseReporter(): Promise<BuildReporter> {

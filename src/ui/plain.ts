@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { describeError } from '../errors.js';
-import { formatDuration, type BuildReporter } from './reporter.js';
+import type { BuildReporter } from '../engine/reporter.js';
+import { formatDuration } from './reporter.js';
 
 /** One line per task start and finish, for logs and CI (no terminal control codes). */
 export function plainReporter(out: Writable): BuildReporter {

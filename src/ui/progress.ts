@@ -1,6 +1,7 @@
 import { Listr, type ListrTaskWrapper, type ListrDefaultRenderer, type ListrSimpleRenderer } from 'listr2';
-import type { PlannedTask } from '../graph/plan.js';
-import { formatDuration, type BuildReporter } from './reporter.js';
+import type { PlannedTask } from '../plan/plan.js';
+import type { BuildReporter } from '../engine/reporter.js';
+import { formatDuration } from './reporter.js';
 
 type Row = ListrTaskWrapper<unknown, ListrDefaultRenderer, ListrSimpleRenderer>;
 

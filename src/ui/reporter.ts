@@ -1,41 +1,4 @@
-import type { Plan, PlannedTask } from '../graph/plan.js';
-
-/** `restored`: the task's result came from the artifact cache instead of being built. */
-export type FinishedStatus = 'success' | 'failed' | 'skipped' | 'restored';
-
-export interface BuildSummary {
-  readonly ran: number;
-  readonly skipped: number;
-  readonly failed: number;
-  /** Tasks that never started because of a failure or an interruption. */
-  readonly notStarted: number;
-  readonly elapsedMs: number;
-  /** Extra facts for the summary line (e.g. "source override: binutils"). */
-  readonly notes: readonly string[];
-}
-
-/** Hooks a build calls as it goes; every hook is optional (like nx's LifeCycle). */
-export interface BuildReporter {
-  start?(plan: Plan): void;
-  taskStarted?(task: PlannedTask): void;
-  taskFinished?(task: PlannedTask, status: FinishedStatus, ms: number, error?: unknown): void;
-  /** A progress note for a running task (download bytes, current step). */
-  taskProgress?(task: PlannedTask, text: string): void;
-  end?(summary: BuildSummary): Promise<void> | void;
-}
-
-/** Fans every hook out to several reporters. */
-export function composite(...reporters: BuildReporter[]): BuildReporter {
-  return {
-    start: (plan) => reporters.forEach((r) => r.start?.(plan)),
-    taskStarted: (task) => reporters.forEach((r) => r.taskStarted?.(task)),
-    taskFinished: (task, status, ms, error) => reporters.forEach((r) => r.taskFinished?.(task, status, ms, error)),
-    taskProgress: (task, text) => reporters.forEach((r) => r.taskProgress?.(task, text)),
-    end: async (summary) => {
-      for (const r of reporters) await r.end?.(summary);
-    },
-  };
-}
+import type { BuildSummary } from '../engine/reporter.js';
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms}ms`;

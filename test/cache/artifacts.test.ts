@@ -76,7 +76,7 @@ describe('the local artifact cache', () => {
     expect(hit?.from).toBe('local');
     expect(hit?.manifest).toMatchObject({ key: KEY, recipe: 'gcc', version: '12.2', task: 'osabi', archive: { format: 'tar+zstd' } });
     mkdirSync(path.join(root, 'work/image/gcc/stale'), { recursive: true });
-    expect(await cache.restore(hit!, path.join(root, 'work/image/gcc'), () => undefined)).toBe(true);
+    expect(await cache.restore(hit!, { imageDir: path.join(root, 'work/image/gcc'), staging: path.join(root, 'work/image/.restoring-gcc') }, () => undefined)).toBe(true);
     expect(readFileSync(path.join(root, 'work/image/gcc/opt/hermit/bin/x86_64-hermit-gcc'), 'utf8')).toBe('#!/bin/sh\necho gcc\n');
     expect(existsSync(path.join(root, 'work/image/gcc/stale'))).toBe(false);
     expect(readdirSync(path.join(root, 'work/image'))).toEqual(['gcc']);
@@ -91,7 +91,7 @@ describe('the local artifact cache', () => {
     const bytes = readFileSync(blob);
     bytes[20]! ^= 1;
     writeFileSync(blob, bytes);
-    expect(await cache.restore(hit, path.join(root, 'work/image/gcc'), () => undefined)).toBe(false);
+    expect(await cache.restore(hit, { imageDir: path.join(root, 'work/image/gcc'), staging: path.join(root, 'work/image/.restoring-gcc') }, () => undefined)).toBe(false);
     expect(cache.counts.corrupt).toBe(1);
     expect(warnings).toEqual([expect.stringMatching(/^artifact cache: gcc osabi cccccccccccc: the local archive has sha256 \w{12}, its manifest says \w{12}; discarded it/)]);
     expect(existsSync(blob)).toBe(false);
@@ -102,7 +102,7 @@ describe('the local artifact cache', () => {
     const { root, cache, warnings } = await stored();
     const hit = (await cache.lookup(KEY, 'gcc'))!;
     const lying = { ...hit, manifest: { ...hit.manifest, files: [...hit.manifest.files, { path: 'opt/hermit/bin/as', size: 1, mode: 0o755 }] } };
-    expect(await cache.restore(lying, path.join(root, 'work/image/gcc'), () => undefined)).toBe(false);
+    expect(await cache.restore(lying, { imageDir: path.join(root, 'work/image/gcc'), staging: path.join(root, 'work/image/.restoring-gcc') }, () => undefined)).toBe(false);
     expect(warnings[0]).toContain('does not hold the image its manifest lists (opt/hermit/bin/as is missing)');
     expect(existsSync(path.join(root, 'work/image/gcc'))).toBe(false);
     expect(readdirSync(path.join(root, 'work/image'))).toEqual([]);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CompressError, compressBuffer, decompressBuffer, startCompressor, type Compression } from '../../src/package/compress.js';
+import type { Compression } from '../../src/formats/compression.js';
+import { CompressError, compressBuffer, decompressBuffer, startCompressor } from '../../src/package/compress.js';
 
 /** Bytes that compress, but not to nothing: a repeated random block. */
 const DATA = Buffer.concat(Array.from({ length: 64 }, () => randomBytes(4096)).flatMap((block) => [block, block]));

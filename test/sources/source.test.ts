@@ -51,7 +51,7 @@ describe('git pins served as verified archives', () => {
 
     const dest = path.join(root, 'src');
     mkdirSync(path.join(root, 'state'));
-    await placeSource(ctx, lwip, dest, path.join(root, 'state'), () => {});
+    await placeSource(ctx, lwip, { dest, temp: `${dest}.unpacking`, label: path.join(root, 'state', 'source') }, () => {});
     expect(readFileSync(path.join(dest, 'src/include/lwipopts.h'), 'utf8')).toBe('#define LWIP_IPV6 1\n');
   });
 

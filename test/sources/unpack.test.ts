@@ -7,12 +7,15 @@ import { UnsafeArchive, unpackArchive } from '../../src/sources/unpack.js';
 import { rawTar, type RawEntry } from '../support/tarball.js';
 import { tempDir } from '../support/tmp.js';
 
+/** The target the work directory would give: the folder and a temp beside it. */
+const besideOf = (dest: string): { dest: string; temp: string } => ({ dest, temp: `${dest}.unpacking` });
+
 async function unpackRaw(entries: RawEntry[], name = 'x.tar.gz'): Promise<{ dir: string; dest: string; result: unknown }> {
   const dir = await tempDir();
   const archive = path.join(dir, name);
   writeFileSync(archive, gzipSync(rawTar(entries)));
   const dest = path.join(dir, 'work/src/x');
-  const result = await unpackArchive(archive, dest).then(
+  const result = await unpackArchive(archive, besideOf(dest)).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -36,7 +39,7 @@ describe('safe unpacking', () => {
     execFileSync('zip', ['-qr', 'a.zip', 'pkg-1.0'], { cwd: dir });
     for (const name of [...formats.map(([n]) => n), 'a.zip']) {
       const dest = path.join(dir, `out-${name}`);
-      await unpackArchive(path.join(dir, name), dest);
+      await unpackArchive(path.join(dir, name), besideOf(dest));
       expect(readFileSync(path.join(dest, 'sub/file.c'), 'utf8'), name).toBe('int x;\n');
       expect(statSync(path.join(dest, 'run.sh')).mode & 0o111, name).not.toBe(0);
     }
@@ -104,16 +107,16 @@ describe('safe unpacking', () => {
     const listed = execFileSync('unzip', ['-Z1', path.join(dir, 'evil.zip')]).toString();
     const dest = path.join(dir, 'out');
     if (listed.includes('../')) {
-      await expect(unpackArchive(path.join(dir, 'evil.zip'), dest)).rejects.toThrow(/path leaves the source folder/);
+      await expect(unpackArchive(path.join(dir, 'evil.zip'), besideOf(dest))).rejects.toThrow(/path leaves the source folder/);
       expect(existsSync(dest)).toBe(false);
     } else {
       // This zip strips "../" itself; then the archive is harmless and must unpack inside.
-      await unpackArchive(path.join(dir, 'evil.zip'), dest);
+      await unpackArchive(path.join(dir, 'evil.zip'), besideOf(dest));
       expect(readdirSync(dest)).toEqual(['evil.txt']);
     }
   });
 
   it('names what it cannot unpack', async () => {
-    await expect(unpackArchive('/x/y.rar', '/tmp/never')).rejects.toThrow(/do not know how to unpack y\.rar/);
+    await expect(unpackArchive('/x/y.rar', besideOf('/tmp/never'))).rejects.toThrow(/do not know how to unpack y\.rar/);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StepFailure, explainExit, runStep, shellQuote, tailLines } from '../../src/build/run.js';
+import { StepFailure, explainExit, runStep, shellQuote, tailLines } from '../../src/process/run.js';
 import { tempDir } from '../support/tmp.js';
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { unneededTasks, sourceReaders } from '../../src/cache/skip.js';
-import { planBuild } from '../../src/graph/plan.js';
+import { unneededTasks, sourceReaders } from '../../src/plan/leave-out.js';
+import { planBuild } from '../../src/plan/plan.js';
 import { recipe, recipesByName, urlSource } from '../support/recipes.js';
 
 const steps = { configure: [['./configure']], build: [['make']], install: [['make', 'install']] };

@@ -1,4 +1,3 @@
-import os from 'node:os';
 import path from 'node:path';
 
 /** Where everything of one work directory lives (see docs/design.md, "Work directory"). */
@@ -8,11 +7,19 @@ export class WorkLayout {
   src(recipe: string): string {
     return path.join(this.root, 'src', recipe);
   }
+  /** The recipe's source tree with where it is unpacked first and its label (which artifact made it). */
+  tree(recipe: string): { dest: string; temp: string; label: string } {
+    return { dest: this.src(recipe), temp: path.join(this.root, 'src', `.unpacking-${recipe}`), label: path.join(this.stateDir(recipe), 'source') };
+  }
   obj(recipe: string): string {
     return path.join(this.root, 'obj', recipe);
   }
   image(recipe: string): string {
     return path.join(this.root, 'image', recipe);
+  }
+  /** Where an image from the artifact cache is unpacked and checked before it replaces the image. */
+  restoring(recipe: string): string {
+    return path.join(this.root, 'image', `.restoring-${recipe}`);
   }
   stage(recipe: string): string {
     return path.join(this.root, 'stage', recipe);
@@ -43,6 +50,10 @@ export class WorkLayout {
   get lock(): string {
     return path.join(this.root, '.lock');
   }
+  /** A fresh name for the jobserver's FIFO (removed as soon as it is open). */
+  jobserverFifo(): string {
+    return path.join(this.root, `.jobserver-${process.pid}-${Date.now()}`);
+  }
   /** The compiler wrappers of `--ccache`, one folder per recipe. */
   get ccacheBin(): string {
     return path.join(this.root, 'ccache-bin');
@@ -51,10 +62,4 @@ export class WorkLayout {
   recipeDirs(recipe: string): string[] {
     return [this.src(recipe), this.obj(recipe), this.image(recipe), this.stage(recipe), this.logs(recipe), this.stateDir(recipe)];
   }
-}
-
-/** The shared download cache: `$XDG_CACHE_HOME/hermit-toolchain` unless `--cache` says otherwise. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
-  return path.join(base, 'hermit-toolchain');
 }

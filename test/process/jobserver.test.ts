@@ -1,15 +1,15 @@
 import { readSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CounterBudget } from '../../src/graph/budget.js';
-import { Jobserver } from '../../src/graph/jobserver.js';
-import { acquireLock } from '../../src/graph/lock.js';
+import { CounterBudget } from '../../src/process/budget.js';
+import { Jobserver } from '../../src/process/jobserver.js';
+import { acquireLock } from '../../src/process/lock.js';
 import { tempDir } from '../support/tmp.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 describe('job budgets', () => {
   it('the jobserver hands out exactly its size in tokens and takes them back', async () => {
-    const server = Jobserver.create(await tempDir(), 3);
+    const server = Jobserver.create(path.join(await tempDir(), 'fifo'), 3);
     try {
       for (let i = 0; i < 3; i++) await server.acquire();
       const controller = new AbortController();
@@ -25,7 +25,7 @@ describe('job budgets', () => {
   });
 
   it('restores tokens a killed make lost once no task holds a slot', async () => {
-    const server = Jobserver.create(await tempDir(), 2);
+    const server = Jobserver.create(path.join(await tempDir(), 'fifo'), 2);
     try {
       await server.acquire();
       // A make that takes a token through the child descriptor and dies with it.

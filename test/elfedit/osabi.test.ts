@@ -3,7 +3,7 @@ import { copyFileSync, linkSync, mkdirSync, readFileSync, statSync, utimesSync, 
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { getOsabi, setOsabi, spansOf } from '../../src/build/osabi.js';
+import { getOsabi, setOsabi, spansOf } from '../../src/elfedit/osabi.js';
 import { osabiCommand } from '../../src/commands/osabi.js';
 import { handmadeElf, hostElfFiles } from '../support/elf.js';
 import { tempDir } from '../support/tmp.js';

@@ -1,5 +1,4 @@
 import { constants, closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
-import path from 'node:path';
 import { execaSync } from 'execa';
 import type { Budget } from './budget.js';
 
@@ -32,9 +31,9 @@ export class Jobserver implements Budget {
     readonly childWrite: number,
   ) {}
 
-  static create(dir: string, size: number): Jobserver {
+  /** Makes the FIFO `fifo` (a fresh name, removed once open) and fills it with tokens. */
+  static create(fifo: string, size: number): Jobserver {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`a jobserver needs at least one slot, got ${size}`);
-    const fifo = path.join(dir, `.jobserver-${process.pid}-${Date.now()}`);
     execaSync('mkfifo', ['-m', '600', fifo]);
     try {
       // Our end is opened read-write first so that the blocking opens below find a writer and
@@ -133,7 +132,8 @@ export class LazyJobserver implements Budget {
   private made: Jobserver | undefined;
 
   constructor(
-    private readonly dir: string,
+    /** Gives the FIFO's name when it is made. */
+    private readonly fifo: () => string,
     readonly size: number,
   ) {}
 
@@ -143,7 +143,7 @@ export class LazyJobserver implements Budget {
   }
 
   acquire(signal?: AbortSignal): Promise<void> {
-    this.made ??= Jobserver.create(this.dir, this.size);
+    this.made ??= Jobserver.create(this.fifo(), this.size);
     return this.made.acquire(signal);
   }
 

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { WorkLayout } from '../build/layout.js';
-import { TASK_KINDS, type TaskKind } from './plan.js';
+import type { WorkLayout } from './layout.js';
+import { TASK_KINDS, type TaskKind } from '../plan/plan.js';
 
 /**
  * The key of each task's last successful run, one small file per task

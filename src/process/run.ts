@@ -1,20 +1,20 @@
+import { HermitError } from '../errors.js';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { appendFile, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
-import type { Jobserver } from '../graph/jobserver.js';
+import type { Jobserver } from './jobserver.js';
 
 /** How long a process group gets between SIGTERM and SIGKILL when a run is cancelled. */
 const KILL_GRACE_MS = 5000;
 
 /** A step that did not exit with 0. */
-export class StepFailure extends Error {
+export class StepFailure extends HermitError {
   constructor(
     readonly argv: readonly string[],
     readonly exitCode: number | undefined,
     readonly signal: string | undefined,
   ) {
     super(`\`${shellQuote(argv)}\` ${explainExit(exitCode, signal)}`);
-    this.name = 'StepFailure';
   }
 }
 

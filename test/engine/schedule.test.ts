@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CounterBudget, type Budget } from '../../src/graph/budget.js';
-import { LazyJobserver } from '../../src/graph/jobserver.js';
-import { BudgetError, schedule, type ScheduleOptions, type SchedulableTask } from '../../src/graph/schedule.js';
+import { CounterBudget, type Budget } from '../../src/process/budget.js';
+import { LazyJobserver } from '../../src/process/jobserver.js';
+import { BudgetError, schedule, type ScheduleOptions, type SchedulableTask } from '../../src/engine/schedule.js';
 import { tempDir } from '../support/tmp.js';
 
 interface Control {
@@ -166,7 +166,8 @@ describe('the scheduler', () => {
   });
 
   it('fails the build when the jobserver cannot be made', { timeout: 5000 }, async () => {
-    const server = new LazyJobserver(path.join(await tempDir(), 'missing'), 2);
+    const dir = path.join(await tempDir(), 'missing');
+    const server = new LazyJobserver(() => path.join(dir, 'fifo'), 2);
     // Only the first slot is the real jobserver's, so that a retry could not spin forever.
     let asked = 0;
     const budget: Budget = { acquire: (signal) => (++asked === 1 ? server.acquire(signal) : Promise.resolve()), release: () => {} };

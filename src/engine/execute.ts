@@ -1,23 +1,23 @@
 import { mkdir } from 'node:fs/promises';
 import type { ArtifactCounts } from '../cache/counts.js';
-import { BuildCache } from '../cache/build-cache.js';
+import { BuildCache } from './cache.js';
 import type { CacheSettings } from '../cache/settings.js';
 import { TaskError, UserError } from '../errors.js';
-import type { Budget } from '../graph/budget.js';
-import { LazyJobserver } from '../graph/jobserver.js';
-import { computeKeys, type PatchFileHash } from '../graph/keys.js';
-import { acquireLock } from '../graph/lock.js';
-import { criticalPath, planBuild, taskId, type Plan, type PlannedTask, type TaskKind } from '../graph/plan.js';
-import { schedule } from '../graph/schedule.js';
-import { TaskState } from '../graph/state.js';
+import type { Budget } from '../process/budget.js';
+import { LazyJobserver } from '../process/jobserver.js';
+import { computeKeys, type PatchFileHash } from '../plan/keys.js';
+import { acquireLock } from '../process/lock.js';
+import { criticalPath, planBuild, taskId, type Plan, type PlannedTask, type TaskKind } from '../plan/plan.js';
+import { schedule } from './schedule.js';
+import { TaskState } from '../workdir/state.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe } from '../recipes/schema.js';
 import { HostPackages } from '../package/shlibs.js';
 import { hashOverride } from '../sources/override.js';
 import { hashPatches } from '../sources/patch.js';
 import { allPatchDirs, missingSources } from '../sources/source.js';
-import type { BuildReporter, BuildSummary } from '../ui/reporter.js';
-import { WorkLayout } from './layout.js';
+import type { BuildReporter, BuildSummary } from './reporter.js';
+import { WorkLayout } from '../workdir/layout.js';
 import { expandSteps, type BuildContext } from '../tasks/context.js';
 import { keyFieldsOf, outputsPresent, runTask, touchTask } from '../tasks/index.js';
 
@@ -154,7 +154,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
   const reporter = options.reporter ?? {};
   await mkdir(ctx.layout.root, { recursive: true });
   const unlock = await acquireLock(ctx.layout.lock);
-  const jobserver = options.budget ? undefined : new LazyJobserver(ctx.layout.root, ctx.jobs);
+  const jobserver = options.budget ? undefined : new LazyJobserver(() => ctx.layout.jobserverFifo(), ctx.jobs);
   // The one writer of task state: a task that made its outputs is recorded with its key.
   const record = async (task: PlannedTask): Promise<void> => {
     await ctx.state.forgetAfter(task.recipe, task.kind);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { computeKeys, type KeyInputs } from '../../src/graph/keys.js';
+import { computeKeys, type KeyInputs } from '../../src/plan/keys.js';
 import { keyFieldsOf } from '../../src/tasks/index.js';
-import { planBuild } from '../../src/graph/plan.js';
+import { planBuild } from '../../src/plan/plan.js';
 import type { Recipe } from '../../src/recipes/schema.js';
 import { profile, recipe, recipesByName, urlSource } from '../support/recipes.js';
 

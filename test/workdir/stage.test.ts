@@ -1,7 +1,7 @@
 import { lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildStage } from '../../src/build/stage.js';
+import { buildStage } from '../../src/workdir/stage.js';
 import { tempDir } from '../support/tmp.js';
 
 function put(root: string, file: string, text: string): void {

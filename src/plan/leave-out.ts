@@ -1,4 +1,4 @@
-import { kindsOf, readyKind, taskId, type Plan, type TaskKind } from '../graph/plan.js';
+import { kindsOf, readyKind, taskId, type Plan, type TaskKind } from './plan.js';
 import { placeholdersUsed } from '../recipes/expand.js';
 import type { Recipe } from '../recipes/schema.js';
 

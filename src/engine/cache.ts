@@ -1,15 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { WorkLayout } from '../build/layout.js';
-import { appendLog } from '../build/run.js';
-import { CounterBudget, withSlot } from '../graph/budget.js';
-import { taskId, type Plan, type PlannedTask } from '../graph/plan.js';
+import type { WorkLayout } from '../workdir/layout.js';
+import { appendLog } from '../process/run.js';
+import { CounterBudget, withSlot } from '../process/budget.js';
+import { taskId, type Plan, type PlannedTask } from '../plan/plan.js';
 import type { Recipe } from '../recipes/schema.js';
-import type { ArtifactCache, Hit } from './artifacts.js';
-import { CompilerCache, locateCcache } from './ccache.js';
-import { emptyCounts, type ArtifactCounts } from './counts.js';
-import type { CacheSettings } from './settings.js';
-import { imageTask, unneededTasks } from './skip.js';
+import type { ArtifactCache, Hit } from '../cache/artifacts.js';
+import { CompilerCache, locateCcache } from '../cache/ccache.js';
+import { emptyCounts, type ArtifactCounts } from '../cache/counts.js';
+import type { CacheSettings } from '../cache/settings.js';
+import { imageTask, unneededTasks } from '../plan/leave-out.js';
 
 /** What the cache needs to know about a prepared build. */
 export interface CachedBuild {
@@ -79,7 +79,7 @@ export class BuildCache {
     const settings = this.settings.artifacts;
     if (!settings) return undefined;
     this.artifactCache ??= (async () => {
-      const [{ ArtifactCache }, { LocalStore }, { RemoteStore }] = await Promise.all([import('./artifacts.js'), import('./local.js'), import('./remote.js')]);
+      const [{ ArtifactCache }, { LocalStore }, { RemoteStore }] = await Promise.all([import('../cache/artifacts.js'), import('../cache/local.js'), import('../cache/remote.js')]);
       const remote = settings.remote && new RemoteStore(settings.remote);
       return new ArtifactCache(new LocalStore(settings.dir), remote, { write: settings.remote?.write ?? false, warn: this.warn }, this.counts);
     })();
@@ -131,7 +131,7 @@ export class BuildCache {
     const log = layout.log(task.recipe, task.kind);
     await mkdir(path.dirname(log), { recursive: true });
     await writeFile(log, `restoring the image of ${task.id} (key ${keys.get(task.id)}) from the ${hit.from} cache\n`);
-    if (await artifacts.restore(hit, layout.image(task.recipe), (line) => appendLog(log, line))) return true;
+    if (await artifacts.restore(hit, { imageDir: layout.image(task.recipe), staging: layout.restoring(task.recipe) }, (line) => appendLog(log, line))) return true;
     await appendLog(log, 'restore failed: the recipe builds instead');
     return false;
   }

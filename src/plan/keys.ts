@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../hash.js';
 import type { Profile } from '../recipes/profile.js';
 import type { Recipe } from '../recipes/schema.js';
 import type { Plan, PlannedTask } from './plan.js';
@@ -20,10 +20,6 @@ export interface KeyInputs {
   readonly sourceIds: ReadonlyMap<string, string>;
   /** The patch files of each recipe, in application order. */
   readonly patches: ReadonlyMap<string, readonly PatchFileHash[]>;
-}
-
-export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /** What a task of its kind reads of its recipe and the profile (each kind's module says). */

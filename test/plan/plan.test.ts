@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PlanError } from '../../src/errors.js';
-import { criticalPath, dependentsOf, orderRecipes, planBuild } from '../../src/graph/plan.js';
+import { criticalPath, dependentsOf, orderRecipes, planBuild } from '../../src/plan/plan.js';
 import { recipe, recipesByName, urlSource } from '../support/recipes.js';
 
 const steps = { configure: [['./configure']], build: [['make']], install: [['make', 'install']] };

@@ -1,5 +1,5 @@
 import { UserError, describeError } from '../errors.js';
-import type { Budget } from './budget.js';
+import type { Budget } from '../process/budget.js';
 
 export type TaskStatus = 'pending' | 'queued' | 'running' | 'success' | 'failed' | 'skipped' | 'aborted';
 
