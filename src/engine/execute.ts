@@ -18,8 +18,8 @@ import { hashPatches } from '../sources/patch.js';
 import { allPatchDirs, missingSources } from '../sources/source.js';
 import type { BuildReporter, BuildSummary } from './reporter.js';
 import { WorkLayout } from '../workdir/layout.js';
-import { expandSteps, type BuildContext } from '../tasks/context.js';
-import { keyFieldsOf, outputsPresent, runTask, touchTask } from '../tasks/index.js';
+import type { BuildContext } from '../tasks/context.js';
+import { checkRecipe, isUpToDate as taskUpToDate, keyFieldsOf, runTask, touchTask } from '../tasks/index.js';
 
 export interface Prepared {
   readonly plan: Plan;
@@ -89,13 +89,7 @@ export async function prepareBuild(options: PrepareOptions): Promise<Prepared> {
     outDir: options.outDir ?? layout.out,
     host: new HostPackages(),
   };
-  for (const recipe of plan.recipes) {
-    expandSteps(ctx, recipe, 'configure', recipe.configure);
-    expandSteps(ctx, recipe, 'build', recipe.build);
-    expandSteps(ctx, recipe, 'install', recipe.install);
-    // osabi globs use placeholders too (a step each, for the error message).
-    expandSteps(ctx, recipe, 'osabi', recipe.osabi.map((glob) => [glob]));
-  }
+  for (const recipe of plan.recipes) checkRecipe(ctx, recipe);
   const sourceIds = new Map<string, string>();
   const patches = new Map<string, PatchFileHash[]>();
   for (const recipe of plan.recipes) {
@@ -111,15 +105,9 @@ export async function prepareBuild(options: PrepareOptions): Promise<Prepared> {
   return { plan, keys, ctx };
 }
 
-/**
- * Whether a task can be skipped: its stored key matches and what it made is still there. A fetch
- * is up to date whenever the cache holds its source: the cache is content-addressed and shared
- * by every work directory, so it is its own record.
- */
-export async function isUpToDate(prepared: Prepared, task: PlannedTask): Promise<boolean> {
-  if (task.kind === 'fetch') return outputsPresent(prepared.ctx, task);
-  const stored = await prepared.ctx.state.read(task.recipe, task.kind);
-  return stored === prepared.keys.get(task.id) && (await outputsPresent(prepared.ctx, task));
+/** Whether a task can be skipped (its kind says how: stored key and outputs, or outputs alone). */
+export function isUpToDate(prepared: Prepared, task: PlannedTask): Promise<boolean> {
+  return taskUpToDate(prepared.ctx, task, prepared.keys.get(task.id));
 }
 
 export interface ExecuteOptions {

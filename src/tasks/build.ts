@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { recipeOf } from './context.js';
+import { expandSteps, recipeOf } from './context.js';
 import { whereFields, type TaskKindModule } from './kind.js';
 import { exists } from '../exists.js';
 import { runSteps, stageIfFirst } from './steps.js';
@@ -7,6 +7,7 @@ import { runSteps, stageIfFirst } from './steps.js';
 /** build: the recipe's build steps, in the build folder configure made. */
 export const build: TaskKindModule = {
   kind: 'build',
+  check: (ctx, recipe) => void expandSteps(ctx, recipe, 'build', recipe.build),
   keyFields: (recipe, inputs) => ({ steps: recipe.build, ...whereFields(inputs) }),
   outputsPresent: (ctx, task) => exists(ctx.layout.obj(task.recipe)),
   async run(ctx, task, signal, logFile) {

@@ -25,6 +25,7 @@ function progressReporter(show: (text: string) => void) {
  */
 export const fetch: TaskKindModule = {
   kind: 'fetch',
+  outputsAreTheRecord: true,
   keyFields: (recipe, inputs) => ({ source: inputs.sourceIds.get(recipe.name) ?? null }),
   outputsPresent: (ctx, task) => isFetched(ctx.sources, recipeOf(ctx, task)),
   async run(ctx, task, signal, logFile) {

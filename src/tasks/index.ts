@@ -32,9 +32,16 @@ export function keyFieldsOf(task: PlannedTask, recipe: Recipe, inputs: KeyInputs
   return TASK_MODULES[task.kind].keyFields(recipe, inputs);
 }
 
-/** Whether what a task produced is still there (a stored key alone does not prove it). */
-export function outputsPresent(ctx: BuildContext, task: PlannedTask): Promise<boolean> {
-  return TASK_MODULES[task.kind].outputsPresent(ctx, task);
+/** Fails on what a recipe's tasks would run but cannot (an unknown placeholder), before anything runs. */
+export function checkRecipe(ctx: BuildContext, recipe: Recipe): void {
+  for (const kind of Object.values(TASK_MODULES)) kind.check?.(ctx, recipe);
+}
+
+/** Whether a task can be skipped: its stored key matches and what it made is still there. */
+export async function isUpToDate(ctx: BuildContext, task: PlannedTask, key: string | undefined): Promise<boolean> {
+  const kind = TASK_MODULES[task.kind];
+  if (kind.outputsAreTheRecord) return kind.outputsPresent(ctx, task);
+  return (await ctx.state.read(task.recipe, task.kind)) === key && (await kind.outputsPresent(ctx, task));
 }
 
 /** Runs one task, its log started afresh. What it means for the task state is the engine's. */

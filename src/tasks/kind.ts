@@ -11,6 +11,13 @@ export interface TaskKindModule {
   readonly kind: TaskKind;
   /** The recipe and profile fields the task reads; they go into its key (pure). */
   keyFields(recipe: Recipe, inputs: KeyInputs): unknown;
+  /**
+   * Its outputs are their own record (a content-addressed cache shared by work directories):
+   * the task is up to date whenever they are there, whatever the work directory stored.
+   */
+  readonly outputsAreTheRecord?: true;
+  /** Expands what the task will run, so that a bad placeholder fails before anything runs. */
+  check?(ctx: BuildContext, recipe: Recipe): void;
   /** Whether what the task made is still there (a stored key alone does not prove it). */
   outputsPresent(ctx: BuildContext, task: PlannedTask): Promise<boolean>;
   /** Runs the task; its log is `logFile`, created empty. */

@@ -7,7 +7,7 @@ import { expandString, type PlaceholderValues } from '../recipes/expand.js';
 import type { Recipe } from '../recipes/schema.js';
 import { describeSetResult, setOsabi } from '../elfedit/osabi.js';
 import { appendLog } from '../process/run.js';
-import { placeholderValues, recipeOf, type BuildContext } from './context.js';
+import { expandSteps, placeholderValues, recipeOf, type BuildContext } from './context.js';
 import type { TaskKindModule } from './kind.js';
 import { exists } from '../exists.js';
 import { TAIL_LINES } from './steps.js';
@@ -44,6 +44,8 @@ async function osabiFiles(ctx: BuildContext, recipe: Recipe, logFile: string): P
 /** osabi: the profile's OS/ABI on the files the recipe's `osabi` globs name, after install. */
 export const osabi: TaskKindModule = {
   kind: 'osabi',
+  // The globs use placeholders too (a step each, for the error message).
+  check: (ctx, recipe) => void expandSteps(ctx, recipe, 'osabi', recipe.osabi.map((glob) => [glob])),
   keyFields: (recipe, inputs) => ({ globs: recipe.osabi, osabi: inputs.profile.osabiValue, prefix: inputs.profile.prefix, target: inputs.profile.target }),
   outputsPresent: (ctx, task) => exists(ctx.layout.image(task.recipe)),
   async run(ctx, task, _signal, logFile) {

@@ -1,0 +1,47 @@
+// This checkout against another one (e.g. main before a refactor of the engine), side by side:
+// the no-op rebuild of 500 synthetic recipes and the scheduler's 300 tiny tasks, each command
+// run by both CLIs in alternation. Below 1: this checkout is faster.
+//
+//   node scripts/bench/against.mjs --against DIR [--rounds N] [--json FILE]
+//
+// DIR is a checkout with its dist/ built (npm run build).
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { dag, writeGraph } from './graphs.mjs';
+import { CLI, compare, run, standalone, summarize, tempDir } from './lib.mjs';
+
+const at = process.argv.indexOf('--against');
+if (at < 0) throw new Error('usage: against.mjs --against DIR [--rounds N]');
+const other = path.join(path.resolve(process.argv[at + 1]), 'bin', 'hermit-toolchain.js');
+
+/** One toolchain of synthetic recipes per side, so that neither sees the other's state. */
+function sides(count) {
+  return Object.fromEntries(
+    ['ours', 'theirs'].map((side) => {
+      const dir = tempDir();
+      const { toolchain } = writeGraph(dir, dag(count));
+      return [side, { dir, args: ['--toolchain', toolchain, '--work', path.join(dir, 'work'), '--cache', path.join(dir, 'cache'), '--jobs', '2', 'build'] }];
+    }),
+  );
+}
+
+async function noop(rounds) {
+  const s = sides(500);
+  await run('node', [CLI, ...s.ours.args]);
+  await run('node', [other, ...s.theirs.args]);
+  const samples = await compare({ rounds, ours: () => run('node', [CLI, ...s.ours.args]), theirs: () => run('node', [other, ...s.theirs.args]) });
+  return summarize('no-op rebuild, 500 synthetic recipes (1000 tasks)', samples, 'ms', { note: `vs ${other}` });
+}
+
+async function scheduler(rounds) {
+  const s = sides(150);
+  const samples = await compare({
+    rounds,
+    prepare: (side) => rmSync(path.join(s[side].dir, 'work'), { recursive: true, force: true }),
+    ours: () => run('node', [CLI, ...s.ours.args]),
+    theirs: () => run('node', [other, ...s.theirs.args]),
+  });
+  return summarize('scheduler: 300 tiny tasks with dependencies, -j2', samples, 'ms', { note: `vs ${other}` });
+}
+
+await standalone(async ({ rounds }) => [await noop(rounds), await scheduler(rounds)]);
