@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../errors.js';
 import { hashFile } from '../hash.js';
+import { readImage } from '../package/image.js';
 import { listImage, packImage, restoreModes, truncateMtimes, unpackImage } from './archive.js';
 import { emptyCounts, type ArtifactCounts } from './counts.js';
 import type { LocalStore } from './local.js';
@@ -20,6 +21,8 @@ export interface ImageOrigin {
   readonly recipe: string;
   readonly version: string;
   readonly task: Manifest['task'];
+  /** The profile prefix, when the recipe is packaged: its package task refuses paths outside it. */
+  readonly packagedIn?: string | undefined;
 }
 
 type Log = (line: string) => Promise<void> | void;
@@ -81,9 +84,9 @@ export class ArtifactCache {
 
   /**
    * Replaces `imageDir` with the image of a hit, verifying the archive's sha256 and, after
-   * unpacking, the file list. Returns false when the image could not be restored.
+   * unpacking in `staging` (beside it), the file list. Returns false when the image could not be
+   * restored.
    */
-  /** Restores a hit into `imageDir`, unpacking and checking it in `staging` (beside it) first. */
   async restore(hit: Hit, { imageDir, staging }: { imageDir: string; staging: string }, log: Log): Promise<boolean> {
     const { manifest } = hit;
     const { sha256 } = manifest.archive;
@@ -123,25 +126,30 @@ export class ArtifactCache {
     }
     await log(`verified archive sha256 ${sha256}`);
 
-    // Swapped in only once complete and checked.
-    await rm(staging, { recursive: true, force: true });
-    let problems: string[];
+    // Swapped in only once complete and checked; whatever stops short of that leaves no staging behind.
+    let swapped = false;
     try {
-      await unpackImage(archive, staging);
-      await restoreModes(staging, manifest.files);
-      problems = compareFiles(manifest.files, await listImage(staging));
-    } catch (error) {
-      problems = [describeError(error)];
-    }
-    if (problems.length > 0) {
       await rm(staging, { recursive: true, force: true });
-      await this.local.discard(manifest.key, sha256);
-      this.corrupt(`${what}: the archive does not hold the image its manifest lists (${problems.join('; ')})`);
-      return false;
+      let problems: string[];
+      try {
+        await unpackImage(archive, staging, manifest.files);
+        await restoreModes(staging, manifest.files);
+        problems = compareFiles(manifest.files, await listImage(staging));
+      } catch (error) {
+        problems = [describeError(error)];
+      }
+      if (problems.length > 0) {
+        await this.local.discard(manifest.key, sha256);
+        this.corrupt(`${what}: the archive does not hold the image its manifest lists (${problems.join('; ')})`);
+        return false;
+      }
+      await rm(imageDir, { recursive: true, force: true });
+      await mkdir(path.dirname(imageDir), { recursive: true });
+      await rename(staging, imageDir);
+      swapped = true;
+    } finally {
+      if (!swapped) await rm(staging, { recursive: true, force: true });
     }
-    await rm(imageDir, { recursive: true, force: true });
-    await mkdir(path.dirname(imageDir), { recursive: true });
-    await rename(staging, imageDir);
     if (hit.from === 'remote') await this.local.putManifest(manifest);
     await this.local.touch(manifest.key);
     await log(`restored ${manifest.files.length} files from the ${hit.from} cache (built ${manifest.created})`);
@@ -149,10 +157,16 @@ export class ArtifactCache {
     return true;
   }
 
-  /** Stores a freshly built image locally and, when allowed, remotely. Only ever warns. */
+  /**
+   * Stores a freshly built image locally and, when allowed, remotely. Only ever warns. An image
+   * the build goes on to refuse is not stored: restored elsewhere, it would skip the task that
+   * refuses it. listImage refuses what no image may hold; a packaged one is read as its package
+   * task reads it.
+   */
   async store(origin: ImageOrigin, imageDir: string, log: Log): Promise<void> {
     let manifest: Manifest;
     try {
+      if (origin.packagedIn !== undefined) await readImage(origin.recipe, imageDir, origin.packagedIn);
       await truncateMtimes(imageDir);
       const files = await listImage(imageDir);
       const temp = await this.local.tempPath('archive');

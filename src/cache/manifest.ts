@@ -1,6 +1,31 @@
 import { z } from 'zod';
 import { HermitError } from '../errors.js';
 
+/** A relative path with nothing to resolve: no leading `/`, no empty, `.` or `..` part. */
+export function isCleanPath(file: string): boolean {
+  return file.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+}
+
+/**
+ * Why a listing cannot be an image's, if it cannot. Every path is clean and listed once, and none
+ * lies below another (files and links are leaves): unpacking then needs no protection against an
+ * entry written through a link, which lets links keep their targets exactly.
+ */
+function listingProblem(files: readonly ImageFile[]): string | undefined {
+  const paths = new Set<string>();
+  for (const { path } of files) {
+    if (!isCleanPath(path)) return `${path} is not a clean relative path`;
+    if (paths.has(path)) return `${path} is listed twice`;
+    paths.add(path);
+  }
+  for (const path of paths) {
+    for (let end = path.indexOf('/'); end > 0; end = path.indexOf('/', end + 1)) {
+      if (paths.has(path.slice(0, end))) return `${path} lies below ${path.slice(0, end)}, which is not a folder`;
+    }
+  }
+  return undefined;
+}
+
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
 
 /** One entry of an install image: a regular file (with size and mode) or a symbolic link. */
@@ -28,7 +53,10 @@ export const manifestSchema = z.strictObject({
     format: z.literal('tar+zstd'),
   }),
   /** Files and links of the image, sorted by path; folders are implied. */
-  files: z.array(imageFileSchema),
+  files: z.array(imageFileSchema).superRefine((files, ctx) => {
+    const problem = listingProblem(files);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   created: z.string(),
 });
 export type Manifest = z.infer<typeof manifestSchema>;

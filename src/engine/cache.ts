@@ -17,6 +17,8 @@ export interface CachedBuild {
   readonly keys: ReadonlyMap<string, string>;
   readonly layout: WorkLayout;
   readonly target: string;
+  /** The profile prefix: a packaged image must stay inside it. */
+  readonly prefix: string;
   /** The PATH steps start from (to find ccache). */
   readonly path: string;
   /** Recipes forced to run again: never restored. */
@@ -145,7 +147,7 @@ export class BuildCache {
     if (!artifacts) return;
     const log = this.build.layout.log(task.recipe, task.kind);
     await artifacts.store(
-      { key: this.build.keys.get(task.id)!, recipe: recipe.name, version: recipe.version, task: image },
+      { key: this.build.keys.get(task.id)!, recipe: recipe.name, version: recipe.version, task: image, packagedIn: recipe.package && this.build.prefix },
       this.build.layout.image(recipe.name),
       (line) => appendLog(log, line),
     );

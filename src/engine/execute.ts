@@ -169,6 +169,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
             ...prepared,
             layout: ctx.layout,
             target: ctx.toolchain.profile.target,
+            prefix: ctx.toolchain.profile.prefix,
             path: ctx.baseEnv.PATH ?? '',
             forced: new Set(options.force ?? []),
             isUpToDate: (task) => isUpToDate(prepared, task),

@@ -1,20 +1,20 @@
 import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../errors.js';
-import { exists } from '../exists.js';
 import { hasDebugOrSymbols, readDynamic, readElfIdentity, type ElfIdentity } from '../formats/elf-dynamic.js';
 import type { Profile } from '../recipes/profile.js';
 import { digestHex, sha256Hex } from '../hash.js';
 import type { Recipe } from '../recipes/schema.js';
 import { isArchive } from '../formats/ar.js';
-import { ARCH_MACHINES, insidePrefix, isHostBinary, isSharedLibraryName, targetDirs, type Placement } from './classify.js';
+import { ARCH_MACHINES, isHostBinary, isSharedLibraryName, targetDirs, type Placement } from './classify.js';
 import { formatDescription, formatStanza, pinOwnDepends, wrap, type OwnVersions, type Stanza } from './control.js';
 import { assembleDeb, writeControlMember, writeDataMember, writeFileAtomic, type DataFile } from './deb.js';
 import { changelogText, copyrightFile, gzipDeterministic, lintianOverrides, type DocInputs } from './docs.js';
 import type { HostPackages } from './shlibs.js';
 import { PackageError } from './errors.js';
+import { readImage } from './image.js';
 import { stripHostBinary } from './strip.js';
-import { walkTree, withParents, type TreeEntry } from './tree.js';
+import { withParents, type TreeEntry } from './tree.js';
 import { VersionError, debFileName, parseVersion } from './version.js';
 
 /** The full Debian version of a recipe's package: upstream version and the profile's revision. */
@@ -82,19 +82,6 @@ function generatedDescription(recipe: Recipe, profile: Profile, empty: boolean):
       `It holds ${recipe.name} ${recipe.version}, built from the upstream sources by hermit-toolchain.`,
     72,
   ).join('\n');
-}
-
-/** Reads the image (none for a metapackage) and refuses anything outside the prefix. */
-async function readImage(recipe: Recipe, imageDir: string, where: Placement, prefix: string): Promise<TreeEntry[]> {
-  // Shared libraries are not programs: 0644 whatever the linker made them (as dh_fixperms does).
-  const image = ((await exists(imageDir)) ? await walkTree(imageDir) : []).map((entry) =>
-    entry.type === 'file' && isSharedLibraryName(entry.path) ? { ...entry, mode: entry.mode & ~0o111 } : entry,
-  );
-  const outside = image.filter((entry) => !insidePrefix(entry.path, where.prefix)).map((entry) => `/${entry.path}`);
-  if (outside.length > 0) {
-    throw new PackageError(`the image of ${recipe.name} has ${outside.length} path(s) outside the prefix ${prefix}; install steps must put everything under the prefix`, outside.slice(0, 10));
-  }
-  return image;
 }
 
 interface Classified {
@@ -201,7 +188,10 @@ export async function buildRecipePackage(options: RecipePackageOptions): Promise
   const packOptions = { compression: profile.compression, epoch, ...(options.threads ? { threads: options.threads } : {}) };
   const where: Placement = { prefix: profile.prefix.replace(/^\/+/, ''), target: profile.target };
 
-  const image = await readImage(recipe, options.imageDir, where, profile.prefix);
+  // Shared libraries are not programs: 0644 whatever the linker made them (as dh_fixperms does).
+  const image = (await readImage(recipe.name, options.imageDir, profile.prefix)).map((entry) =>
+    entry.type === 'file' && isSharedLibraryName(entry.path) ? { ...entry, mode: entry.mode & ~0o111 } : entry,
+  );
   const hostArchitecture = await host.architecture();
   const { hostBinaries, targetCodeDirs } = await classifyImage(image, where, hostArchitecture);
   const architecture = hostBinaries.size > 0 ? hostArchitecture : 'all';

@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listImage, packImage, restoreModes, unpackImage } from '../../src/cache/archive.js';
@@ -28,7 +29,7 @@ describe('image archives', () => {
     const packed = await packImage(image, path.join(root, 'image.tar.zst'));
     expect(packed.size).toBe(statSync(path.join(root, 'image.tar.zst')).size);
     const before = await listImage(image);
-    await unpackImage(path.join(root, 'image.tar.zst'), path.join(root, 'out'));
+    await unpackImage(path.join(root, 'image.tar.zst'), path.join(root, 'out'), before);
     await restoreModes(path.join(root, 'out'), before);
     expect(before.map((f) => f.path)).toEqual([
       'opt/hermit/bin/gcc',
@@ -54,6 +55,19 @@ describe('image archives', () => {
   it('refuses manifests that are not for their key', () => {
     expect(() => parseManifest('{', KEY)).toThrow(/not JSON/);
     expect(() => parseManifest('{"format": 2}', KEY)).toThrow(/invalid: format/);
+  });
+
+  it('refuses manifests whose listing no image can have: a path below a link or a file, an unclean path, a path twice', () => {
+    const manifest = (files: unknown[]): string =>
+      JSON.stringify({ format: 1, key: KEY, recipe: 'gcc', version: '12.2', task: 'install', archive: { sha256: KEY, size: 1, format: 'tar+zstd' }, files, created: 'now' });
+    const link = { path: 'opt/hermit/lib', link: '/etc' };
+    expect(() => parseManifest(manifest([link, { path: 'opt/hermit/lib/passwd', size: 1, mode: 0o644 }]), KEY)).toThrow(
+      'invalid: files: opt/hermit/lib/passwd lies below opt/hermit/lib, which is not a folder',
+    );
+    expect(() => parseManifest(manifest([{ path: 'opt/../../etc/passwd', size: 1, mode: 0o644 }]), KEY)).toThrow('opt/../../etc/passwd is not a clean relative path');
+    expect(() => parseManifest(manifest([{ path: '/etc/passwd', size: 1, mode: 0o644 }]), KEY)).toThrow('/etc/passwd is not a clean relative path');
+    expect(() => parseManifest(manifest([link, link]), KEY)).toThrow('opt/hermit/lib is listed twice');
+    expect(parseManifest(manifest([link]), KEY).files).toEqual([link]);
   });
 });
 
@@ -106,5 +120,88 @@ describe('the local artifact cache', () => {
     expect(warnings[0]).toContain('does not hold the image its manifest lists (opt/hermit/bin/as is missing)');
     expect(existsSync(path.join(root, 'work/image/gcc'))).toBe(false);
     expect(readdirSync(path.join(root, 'work/image'))).toEqual([]);
+  });
+
+  const places = (root: string, work: string): { imageDir: string; staging: string } => ({
+    imageDir: path.join(root, work, 'image/gcc'),
+    staging: path.join(root, work, 'image/.restoring-gcc'),
+  });
+
+  async function storedWithAbsoluteLink(root: string): Promise<{ cache: ArtifactCache; warnings: string[] }> {
+    const image = path.join(root, 'w1/image/gcc');
+    makeImage(image);
+    // What an install step like `ln -s {prefix}/bin/tool {image}{prefix}/bin/tool-alias` makes.
+    symlinkSync('/opt/hermit/bin/x86_64-hermit-gcc', path.join(image, 'opt/hermit/bin/x86_64-hermit-cc'));
+    const warnings: string[] = [];
+    const cache = new ArtifactCache(new LocalStore(path.join(root, 'artifacts')), undefined, { write: false, warn: (line) => warnings.push(line) });
+    await cache.store(origin, image, () => undefined);
+    return { cache, warnings };
+  }
+
+  it('restores an image with an absolute symbolic link, keeping its target, in another work directory', async () => {
+    const root = await tempDir();
+    const { cache, warnings } = await storedWithAbsoluteLink(root);
+    for (const work of ['w2', 'w1']) {
+      const hit = await cache.lookup(KEY, 'gcc');
+      expect(await cache.restore(hit!, places(root, work), () => undefined)).toBe(true);
+      expect(readlinkSync(path.join(root, work, 'image/gcc/opt/hermit/bin/x86_64-hermit-cc'))).toBe('/opt/hermit/bin/x86_64-hermit-gcc');
+      expect(readdirSync(path.join(root, work, 'image'))).toEqual(['gcc']);
+    }
+    expect(cache.counts).toMatchObject({ stored: 1, restored: 2, corrupt: 0 });
+    expect(warnings).toEqual([]);
+  });
+
+  it('leaves no staging folder when a restore fails', async () => {
+    const root = await tempDir();
+    const { cache, warnings } = await storedWithAbsoluteLink(root);
+    const hit = (await cache.lookup(KEY, 'gcc'))!;
+    const lying = { ...hit, manifest: { ...hit.manifest, files: [...hit.manifest.files, { path: 'opt/hermit/bin/as', size: 1, mode: 0o755 }] } };
+    expect(await cache.restore(lying, places(root, 'w2'), () => undefined)).toBe(false);
+    expect(warnings).toEqual([expect.stringContaining('does not hold the image its manifest lists (opt/hermit/bin/as is missing)')]);
+    expect(readdirSync(path.join(root, 'w2/image'))).toEqual([]);
+  });
+
+  it('discards an archive that holds a fifo its manifest does not list, rather than restoring the image without it', async () => {
+    const root = await tempDir();
+    const image = path.join(root, 'image');
+    makeImage(image);
+    const files = await listImage(image);
+    execFileSync('mkfifo', [path.join(image, 'opt/hermit/bin/pipe')]);
+    const local = new LocalStore(path.join(root, 'artifacts'));
+    const temp = await local.tempPath('archive');
+    const archive = await packImage(image, temp);
+    await local.adoptBlob(temp, archive.sha256);
+    const manifest = { format: 1 as const, ...origin, archive: { ...archive, format: 'tar+zstd' as const }, files, created: 'now' };
+    await local.putManifest(manifest);
+    const warnings: string[] = [];
+    const cache = new ArtifactCache(local, undefined, { write: false, warn: (line) => warnings.push(line) });
+    expect(await cache.restore({ manifest, from: 'local' }, places(root, 'work'), () => undefined)).toBe(false);
+    expect(warnings).toEqual([expect.stringContaining('./opt/hermit/bin/pipe: a FIFO entry, which no image holds')]);
+    expect(existsSync(path.join(root, 'work/image/gcc'))).toBe(false);
+    expect(await cache.lookup(KEY, 'gcc')).toBeUndefined();
+  });
+
+  it('stores no image that its build refuses: a fifo, or a packaged one with paths outside the prefix', async () => {
+    const root = await tempDir();
+    const warnings: string[] = [];
+    const cache = new ArtifactCache(new LocalStore(path.join(root, 'artifacts')), undefined, { write: false, warn: (line) => warnings.push(line) });
+    const withFifo = path.join(root, 'fifo');
+    makeImage(withFifo);
+    execFileSync('mkfifo', [path.join(withFifo, 'opt/hermit/bin/pipe')]);
+    await cache.store(origin, withFifo, () => undefined);
+    const outside = path.join(root, 'outside');
+    makeImage(outside);
+    mkdirSync(path.join(outside, 'etc'));
+    writeFileSync(path.join(outside, 'etc/gcc.conf'), 'x\n');
+    await cache.store({ ...origin, packagedIn: '/opt/hermit' }, outside, () => undefined);
+    expect(cache.counts.stored).toBe(0);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^artifact cache: cannot store gcc: .*\/fifo\/opt\/hermit\/bin\/pipe: not a file, directory or symlink \(devices, fifos and sockets cannot be packaged\)$/),
+      'artifact cache: cannot store gcc: the image of gcc has 2 path(s) outside the prefix /opt/hermit; install steps must put everything under the prefix',
+    ]);
+    expect(await cache.lookup(KEY, 'gcc')).toBeUndefined();
+    // Unpackaged, the same image is what its build accepts.
+    await cache.store(origin, outside, () => undefined);
+    expect(cache.counts.stored).toBe(1);
   });
 });

@@ -1,0 +1,54 @@
+import { mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { tempDir } from '../support/tmp.js';
+
+/** A packaged recipe with no source whose install step is `step` (run by sh). */
+function recipe(name: string, step: string): string {
+  return `name: ${name}
+version: "1.0"
+summary: ${name} for the cache tests
+license: MIT
+install:
+  - [sh, -c, 'mkdir -p {image}{prefix}/bin && echo tool > {image}{prefix}/bin/tool && ${step}']
+package:
+  name: ${name}
+`;
+}
+
+function toolchain(root: string): string {
+  const dir = path.join(root, 'toolchain');
+  mkdirSync(path.join(dir, 'recipes'), { recursive: true });
+  writeFileSync(path.join(dir, 'toolchain.yaml'), 'target: x86_64-hermit\nprefix: /opt/hermit\n');
+  const recipes = {
+    alias: 'ln -s {prefix}/bin/tool {image}{prefix}/bin/tool-alias',
+    fifo: 'mkfifo {image}{prefix}/bin/pipe',
+    outside: 'mkdir -p {image}/etc && echo x > {image}/etc/tool.conf',
+  };
+  for (const [name, step] of Object.entries(recipes)) writeFileSync(path.join(dir, 'recipes', `${name}.yaml`), recipe(name, step));
+  return dir;
+}
+
+describe('the artifact cache in a build', () => {
+  it('restores an image with an absolute link in another work directory, and never stores one its package task refuses', async () => {
+    const root = await tempDir();
+    const dir = toolchain(root);
+    const build = (work: string) => runCli(['--toolchain', dir, '--work', path.join(root, work), '--cache', path.join(root, 'cache'), 'build', '--keep-going']);
+
+    const first = await build('w1');
+    expect(first.stdout).toContain('cache: 0 restored, 1 stored, 3 misses');
+    expect(first.stderr).toContain('error: fifo: package:');
+    expect(first.stderr).toContain('error: outside: package: the image of outside has 2 path(s) outside the prefix /opt/hermit');
+    expect(first.stderr).toMatch(/warning: artifact cache: cannot store fifo: .*pipe: not a file, directory or symlink/);
+    expect(first.stderr).toContain('warning: artifact cache: cannot store outside: the image of outside has 2 path(s) outside the prefix /opt/hermit');
+
+    const second = await build('w2');
+    expect(second.stdout).toContain('cache: 1 restored, 0 stored, 2 misses');
+    expect(second.stdout).not.toContain('discarded');
+    expect(readlinkSync(path.join(root, 'w2/image/alias/opt/hermit/bin/tool-alias'))).toBe('/opt/hermit/bin/tool');
+    expect(second.stderr).toContain('error: fifo: package:');
+    expect(second.stderr).toContain('error: outside: package:');
+    expect(second.stderr).not.toContain('alias');
+  });
+});
