@@ -11,7 +11,7 @@ import { withFileLock } from '../process/lock.js';
 import { HashingStream, sha256Hex } from '../hash.js';
 import type { Alternate } from '../recipes/schema.js';
 import { downloadPath } from './cache.js';
-import { ChecksumMismatch } from './download.js';
+import { ChecksumMismatch, changedInCache, recheck } from './download.js';
 
 /** Where an alternate's Debian package is kept: content-addressed like every download. */
 export function debPath(cacheDir: string, alternate: Alternate): string {
@@ -27,10 +27,16 @@ export function describeAlternate(alternate: Alternate): string {
   return `${alternate.file} from Debian package ${alternate.deb.package}=${alternate.deb.version}`;
 }
 
-/** `apt-get download PACKAGE=VERSION` into the cache, verified against the pinned sha256. */
+/**
+ * `apt-get download PACKAGE=VERSION` into the cache, verified against the pinned sha256. A cached
+ * package is hashed again before its release file is taken out (see `recheck`): one that changed
+ * would otherwise fail every fetch of the alternate.
+ */
 async function downloadDeb(cacheDir: string, alternate: Alternate, log: (line: string) => void): Promise<string> {
   const target = debPath(cacheDir, alternate);
-  if (await exists(target)) return target;
+  const cached = await recheck(target, alternate.deb.sha256);
+  if (cached === alternate.deb.sha256) return target;
+  if (cached !== undefined) log(`${changedInCache(target, alternate.deb.sha256, cached)}; downloading it again`);
   const { execa } = await import('execa');
   await mkdir(path.dirname(target), { recursive: true });
   const scratch = await mkdtemp(`${path.dirname(target)}/apt-`);

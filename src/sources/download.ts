@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { UserError, describeError } from '../errors.js';
 import { withFileLock } from '../process/lock.js';
-import { HashingStream, hashFileInto } from '../hash.js';
+import { HashingStream, hashFile, hashFileInto } from '../hash.js';
 import { HttpStatusError, openStream } from '../net/http.js';
 import { isTransient, withRetries } from '../net/retry.js';
 
@@ -143,14 +143,35 @@ export async function downloadOne(url: string, sha256: string, dest: string, opt
   await rename(part, dest);
 }
 
+/**
+ * Hashes a file of the download cache again before it is used, and removes it when it no longer
+ * has `sha256`: it was verified on arrival, but a disk or a hand can change it since. Runs under
+ * the lock its download takes, so a copy just downloaded again is never the one removed. Returns
+ * the sha256 the file had, or undefined when there is no such file.
+ */
+export async function recheck(file: string, sha256: string): Promise<string | undefined> {
+  return withFileLock(`${file}.lock`, async () => {
+    if ((await sizeOf(file)) === undefined) return undefined;
+    const actual = await hashFile(file);
+    if (actual !== sha256) await rm(file, { force: true });
+    return actual;
+  });
+}
+
+/** What to say of a file `recheck` found changed and removed. */
+export function changedInCache(file: string, expected: string, actual: string): string {
+  return `${file} has sha256 ${actual}, not the pinned ${expected}: it changed in the cache and was removed`;
+}
+
 /** Downloads in flight in this process, by destination: a second asker waits for the first. */
 const inflight = new Map<string, Promise<string>>();
 
 /**
  * Makes `dest` hold the file with checksum `sha256`, trying each URL in order. A file already in
- * the cache is trusted: it only got there after its checksum matched. Recipes that share a file
- * share one download, also when they ask at the same moment (in this process or another one).
- * Returns the URL used, or 'cached'.
+ * the cache is taken as it is (it only got there after its checksum matched); whoever uses its
+ * bytes checks them again first (`recheck`). Recipes that share a file share one download, also
+ * when they ask at the same moment (in this process or another one). Returns the URL used, or
+ * 'cached'.
  */
 export async function download(urls: readonly string[], sha256: string, dest: string, options: DownloadOptions = {}): Promise<string> {
   if ((await sizeOf(dest)) !== undefined) return 'cached';

@@ -6,7 +6,7 @@ import { exists } from '../exists.js';
 import type { Alternate, Recipe } from '../recipes/schema.js';
 import { alternateFile, describeAlternate, fetchAlternate } from './alternate.js';
 import { downloadPath, fileNameOf } from './cache.js';
-import { ChecksumMismatch, download, type DownloadOptions } from './download.js';
+import { ChecksumMismatch, changedInCache, download, recheck, type DownloadOptions } from './download.js';
 import { archiveName, exportGit, fetchGit, gitCached, sameRepository, submodulePins, type GitPin } from './git.js';
 import { placeOverride } from './override.js';
 import { unpackArchive, type UnpackTarget } from './unpack.js';
@@ -28,7 +28,21 @@ export interface Artifact {
   /** Stable description, recorded with the unpacked tree and shown in logs. */
   readonly label: string;
   readonly file: string;
+  /** What the file's bytes must hash to. */
+  readonly sha256: string;
   readonly alternate?: Alternate;
+}
+
+/** A file of the download cache changed after it was verified, and --offline forbids fetching it again. */
+export class ChangedDownload extends UserError {
+  constructor(
+    readonly recipe: string,
+    readonly file: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`${recipe}: ${changedInCache(file, expected, actual)}; build once without --offline to download it again`);
+  }
 }
 
 function gitPin(recipe: Recipe): GitPin | undefined {
@@ -40,7 +54,7 @@ function gitPin(recipe: Recipe): GitPin | undefined {
 function gitArchive(ctx: SourceContext, pin: GitPin): Artifact | undefined {
   if (!pin.archiveSha256) return undefined;
   const file = archiveName(pin);
-  return { label: `git ${pin.url} ${pin.commit} as ${file} (sha256 ${pin.archiveSha256})`, file: downloadPath(ctx.cacheDir, pin.archiveSha256, file) };
+  return { label: `git ${pin.url} ${pin.commit} as ${file} (sha256 ${pin.archiveSha256})`, file: downloadPath(ctx.cacheDir, pin.archiveSha256, file), sha256: pin.archiveSha256 };
 }
 
 /**
@@ -59,10 +73,11 @@ export function artifactsOf(ctx: SourceContext, recipe: Recipe): Artifact[] {
   if (!source?.url || !source.sha256) return [];
   const file = fileNameOf(source.url, source.file);
   return [
-    { label: `${file} (sha256 ${source.sha256})`, file: downloadPath(ctx.cacheDir, source.sha256, file) },
+    { label: `${file} (sha256 ${source.sha256})`, file: downloadPath(ctx.cacheDir, source.sha256, file), sha256: source.sha256 },
     ...(source.alternates ?? []).map((alternate) => ({
       label: `${describeAlternate(alternate)} (sha256 ${alternate.sha256})`,
       file: alternateFile(ctx.cacheDir, alternate),
+      sha256: alternate.sha256,
       alternate,
     })),
   ];
@@ -230,32 +245,56 @@ export async function recordedSourceLabel(tree: SourceTree): Promise<string | un
   }
 }
 
+/** What the recipe's tree would be made from now: the git repository or a file in the cache. */
+async function provider(ctx: SourceContext, recipe: Recipe): Promise<'git' | Artifact | undefined> {
+  const pin = gitPin(recipe);
+  return pin ? gitProvider(ctx, pin) : availableArtifact(ctx, recipe);
+}
+
+/**
+ * What the recipe's tree is made from, a cached file hashed again just now (see `recheck`). A file
+ * that changed is removed and the source fetched again; offline that is an error, as is a source
+ * that is still not there once fetched.
+ */
+async function verifiedProvider(ctx: SourceContext, recipe: Recipe, options: FetchOptions): Promise<'git' | Artifact> {
+  for (let fetched = false; ; fetched = true) {
+    const found = await provider(ctx, recipe);
+    if (found === 'git') return found;
+    if (found) {
+      const actual = await recheck(found.file, found.sha256);
+      if (actual === found.sha256) {
+        options.log(`verified sha256 ${actual} of ${found.file}`);
+        return found;
+      }
+      if (actual !== undefined && ctx.offline) throw new ChangedDownload(recipe.name, found.file, found.sha256, actual);
+      if (actual !== undefined) options.log(`${changedInCache(found.file, found.sha256, actual)}; fetching it again`);
+    }
+    if (fetched || ctx.offline) throw new UserError(`${recipe.name}: the source is not in the cache (run fetch)`);
+    await fetchSource(ctx, recipe, options);
+  }
+}
+
 /**
  * Fills `dest` with the recipe's source tree from the cache (or from its override) and records
  * which artifact it came from. Returns that artifact (undefined for git and overrides).
  */
-export async function placeSource(ctx: SourceContext, recipe: Recipe, tree: SourceTree, log: (line: string) => void): Promise<Artifact | undefined> {
+export async function placeSource(ctx: SourceContext, recipe: Recipe, tree: SourceTree, log: (line: string) => void, signal?: AbortSignal): Promise<Artifact | undefined> {
   const override = ctx.overrides.get(recipe.name);
   let artifact: Artifact | undefined;
   if (override) {
     log(`using the local source ${override} (--source)`);
     await placeOverride(override, tree, log);
-  } else if (gitPin(recipe)) {
-    const pin = gitPin(recipe)!;
-    const provider = await gitProvider(ctx, pin);
-    if (provider === undefined) throw new UserError(`${recipe.name}: the source is not in the cache (run fetch)`);
-    if (provider === 'git') {
+  } else {
+    const from = await verifiedProvider(ctx, recipe, { log, signal });
+    if (from === 'git') {
+      const pin = gitPin(recipe)!;
       log(`exporting ${pin.url} at ${pin.commit}`);
       await exportGit(ctx.cacheDir, pin, tree.dest);
     } else {
-      log(`unpacking ${provider.label}`);
-      await unpackArchive(provider.file, tree, log);
+      log(`unpacking ${from.label}`);
+      await unpackArchive(from.file, tree, log);
+      if (!gitPin(recipe)) artifact = from;
     }
-  } else {
-    artifact = await availableArtifact(ctx, recipe);
-    if (!artifact) throw new UserError(`${recipe.name}: the source is not in the cache (run fetch)`);
-    log(`unpacking ${artifact.label}`);
-    await unpackArchive(artifact.file, tree, log);
   }
   await recordSourceLabel(ctx, recipe, tree);
   return artifact;

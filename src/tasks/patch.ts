@@ -16,7 +16,7 @@ export const patch: TaskKindModule = {
   kind: 'patch',
   keyFields: (recipe, inputs) => ({ patches: (inputs.patches.get(recipe.name) ?? []).map((p) => [p.name, p.sha256]) }),
   outputsPresent: (ctx, task) => treePresent(ctx, recipeOf(ctx, task)),
-  async run(ctx, task, _signal, logFile) {
+  async run(ctx, task, signal, logFile) {
     const recipe = recipeOf(ctx, task);
     const src = ctx.layout.src(recipe.name);
     const pristine = ctx.layout.pristine(recipe.name);
@@ -25,7 +25,7 @@ export const patch: TaskKindModule = {
       artifact = await availableArtifact(ctx.sources, recipe);
     } else {
       await appendLog(logFile, 'the source tree was patched before: unpacking it afresh');
-      artifact = await unpackFresh(ctx, recipe, logFile);
+      artifact = await unpackFresh(ctx, recipe, logFile, signal);
     }
     await rm(pristine, { force: true });
     try {

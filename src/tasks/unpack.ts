@@ -7,8 +7,8 @@ import type { TaskKindModule } from './kind.js';
 import { exists } from '../exists.js';
 
 /** Places a fresh source tree and marks it pristine (no patch has touched it yet). */
-export async function unpackFresh(ctx: BuildContext, recipe: Recipe, logFile: string): Promise<Artifact | undefined> {
-  const artifact = await placeSource(ctx.sources, recipe, ctx.layout.tree(recipe.name), (line) => void appendLog(logFile, line));
+export async function unpackFresh(ctx: BuildContext, recipe: Recipe, logFile: string, signal?: AbortSignal): Promise<Artifact | undefined> {
+  const artifact = await placeSource(ctx.sources, recipe, ctx.layout.tree(recipe.name), (line) => void appendLog(logFile, line), signal);
   await writeFile(ctx.layout.pristine(recipe.name), '');
   return artifact;
 }
@@ -29,8 +29,8 @@ export const unpack: TaskKindModule = {
   kind: 'unpack',
   keyFields: (recipe, inputs) => ({ source: inputs.sourceIds.get(recipe.name) ?? null }),
   outputsPresent: (ctx, task) => treePresent(ctx, recipeOf(ctx, task)),
-  async run(ctx, task, _signal, logFile) {
-    await unpackFresh(ctx, recipeOf(ctx, task), logFile);
+  async run(ctx, task, signal, logFile) {
+    await unpackFresh(ctx, recipeOf(ctx, task), logFile, signal);
   },
   touch: (ctx, task) => touchTree(ctx, recipeOf(ctx, task)),
 };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { ChecksumMismatch, DownloadFailed, download, type RetryPolicy } from '../../src/sources/download.js';
+import { ChecksumMismatch, DownloadFailed, download, recheck, type RetryPolicy } from '../../src/sources/download.js';
 import { serve } from '../support/http.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -157,5 +157,18 @@ describe('downloads', () => {
     const used = await download([`${pathToFileURL(dir).href}/file.tar.gz`, 'http://127.0.0.1:9/never'], SHA, dest, { retry: FAST });
     expect(used).toMatch(/^file:/);
     expect(existsSync(dest)).toBe(true);
+  });
+
+  it('rechecks a cached file before use: kept when intact, removed when its bytes changed', async () => {
+    const dest = await destIn();
+    expect(await recheck(dest, SHA)).toBeUndefined();
+    mkdirSync(path.dirname(dest), { recursive: true });
+    writeFileSync(dest, BODY);
+    expect(await recheck(dest, SHA)).toBe(SHA);
+    expect(existsSync(dest)).toBe(true);
+    writeFileSync(dest, 'other bytes');
+    expect(await recheck(dest, SHA)).toBe(createHash('sha256').update('other bytes').digest('hex'));
+    expect(existsSync(dest)).toBe(false);
+    expect(readdirSync(path.dirname(dest))).toEqual([]);
   });
 });
