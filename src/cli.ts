@@ -17,6 +17,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      // The terminal is gone (SIGHUP comes with it): what is printed is lost, but the run must
+      // still end its steps rather than die here and leave them running.
+      if (error.code === 'EIO') return;
       throw error;
     });
   }

@@ -58,7 +58,7 @@ Examples:
     .addHelpText(
       'after',
       '\nEnds with "cache: R restored, S stored, M misses" and one line "summary: ran N tasks, skipped M, failed K in <time>"\n' +
-        '(restored tasks count as skipped). Ctrl-C stops every running step and exits 130; the next build resumes\nwhere this one stopped.',
+        '(restored tasks count as skipped). Ctrl-C stops every running step and exits 130 (129 when the terminal closes); the next\nbuild resumes where this one stopped.',
     )
     .action(async (recipes, options, command) => {
       const { buildCommand } = await import('./commands/build.js');

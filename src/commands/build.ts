@@ -7,6 +7,7 @@ import { printFailure } from '../ui/failure.js';
 import { chooseReporter } from '../ui/choose.js';
 import { summaryLine } from '../ui/reporter.js';
 import { resolveContext, type GlobalOptions } from './context.js';
+import { listenForInterrupts } from './interrupt.js';
 import { outDirOf, refreshIndex, withPackaging, type PackagingOptions } from './packaging.js';
 
 export interface BuildCommandOptions extends GlobalOptions, CacheFlags, PackagingOptions {
@@ -18,8 +19,8 @@ export interface BuildCommandOptions extends GlobalOptions, CacheFlags, Packagin
 }
 
 /**
- * Runs a build until it ends, is cancelled (SIGINT/SIGTERM: exit 130) or fails. The next run
- * picks up where this one stopped, since only finished tasks record their keys.
+ * Runs a build until it ends, is cancelled (SIGINT/SIGTERM: exit 130, SIGHUP: 129) or fails. The
+ * next run picks up where this one stopped, since only finished tasks record their keys.
  */
 export async function buildCommand(recipes: string[], options: BuildCommandOptions, only?: readonly TaskKind[]): Promise<number> {
   const context = await resolveContext(options);
@@ -28,41 +29,32 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
   const outDir = outDirOf(options);
   const prepared = await prepareBuild({ ...context, toolchain, selected: recipes, offline: options.offline ?? false, overrides, outDir });
   const cacheSettings = resolveCacheSettings(context.cacheDir, context.toolchain.profile.cache, options, process.env);
-  const controller = new AbortController();
-  let interrupted: string | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupted) {
-      process.stderr.write(`\n${signal} again: exiting without waiting\n`);
-      process.exit(130);
-    }
-    interrupted = signal;
-    process.stderr.write(`\n${signal}: stopping every running step (press again to exit at once)\n`);
-    controller.abort(new Error(`interrupted by ${signal}`));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = listenForInterrupts();
   try {
     const outcome = await executeBuild(prepared, {
       keepGoing: options.keepGoing ?? false,
       force: options.force ?? [],
       reporter: await chooseReporter(),
-      signal: controller.signal,
+      signal: interrupt.signal,
       ...(only ? { only } : {}),
       touch: options.touch ?? false,
       cache: { settings: cacheSettings, warn: (line) => process.stderr.write(`warning: ${line}\n`) },
     });
-    if (!interrupted) for (const { error } of outcome.errors) printFailure(error);
+    const interrupted = interrupt.exitCode();
+    if (interrupted === undefined) for (const { error } of outcome.errors) printFailure(error);
     for (const line of outcome.warnings) process.stderr.write(`warning: ${line}\n`);
     if (outcome.notStarted > 0) process.stdout.write(`not started: ${outcome.notStarted} tasks\n`);
     if (outcome.cache) process.stdout.write(`${cacheLine(outcome.cache)}\n`);
     process.stdout.write(`${summaryLine(outcome)}\n`);
-    if (interrupted) return 130;
+    if (interrupted !== undefined) {
+      interrupt.endIfHungUp();
+      return interrupted;
+    }
     // The index covers every package in the output folder, so it follows any package task.
     const packaged = (only ?? ['package']).includes('package') && [...prepared.plan.tasks.values()].some((task) => task.kind === 'package');
     if (packaged) await refreshIndex(outDir, toolchain.profile, options.sign);
     return outcome.failed > 0 ? 1 : 0;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
   }
 }

@@ -6,6 +6,7 @@ import { summaryLine } from '../ui/reporter.js';
 import { chooseReporter } from '../ui/choose.js';
 import { printFailure } from '../ui/failure.js';
 import { resolveContext, type GlobalOptions } from './context.js';
+import { listenForInterrupts } from './interrupt.js';
 import { outDirOf, refreshIndex, withPackaging, type PackagingOptions } from './packaging.js';
 
 export interface PackageCommandOptions extends GlobalOptions, PackagingOptions {}
@@ -55,12 +56,22 @@ export async function packageCommand(recipes: string[], options: PackageCommandO
   if (missing.length > 0) {
     throw new UserError(`not built, or changed since the last build: ${missing.join(', ')} (run \`hermit-toolchain build ${missing.join(' ')}\` first)`);
   }
-  const outcome = await executeBuild(
-    { ...prepared, plan: packagePlan(prepared.plan, packaged) },
-    { budget: new CounterBudget(context.jobs), reporter: await chooseReporter(), keepGoing: true },
-  );
-  for (const { error } of outcome.errors) printFailure(error);
-  process.stdout.write(`${summaryLine(outcome)}\n`);
-  await refreshIndex(outDir, toolchain.profile, options.sign);
-  return outcome.failed > 0 ? 1 : 0;
+  const interrupt = listenForInterrupts();
+  try {
+    const outcome = await executeBuild(
+      { ...prepared, plan: packagePlan(prepared.plan, packaged) },
+      { budget: new CounterBudget(context.jobs), reporter: await chooseReporter(), keepGoing: true, signal: interrupt.signal },
+    );
+    const interrupted = interrupt.exitCode();
+    if (interrupted === undefined) for (const { error } of outcome.errors) printFailure(error);
+    process.stdout.write(`${summaryLine(outcome)}\n`);
+    if (interrupted !== undefined) {
+      interrupt.endIfHungUp();
+      return interrupted;
+    }
+    await refreshIndex(outDir, toolchain.profile, options.sign);
+    return outcome.failed > 0 ? 1 : 0;
+  } finally {
+    interrupt.dispose();
+  }
 }
