@@ -158,10 +158,17 @@ export async function loadToolchain(dir: string, options: LoadOptions = {}): Pro
   const recipes = new Map<string, Recipe>();
   const loaded = await Promise.all(files.map((file) => loadRecipe(root, path.join(recipeDir, file), cache)));
   await cache?.save().catch(() => undefined);
+  // Packages are files named after the package in one folder: a second recipe with the same
+  // package name would replace the first one's .deb there, and never find its own.
+  const packagedBy = new Map<string, Recipe>();
   for (const recipe of loaded) {
     const clash = recipes.get(recipe.name);
     if (clash) throw new ConfigError(recipe.file, 'name', `recipe "${recipe.name}" is also defined in ${clash.file}`);
     recipes.set(recipe.name, recipe);
+    if (!recipe.package) continue;
+    const other = packagedBy.get(recipe.package.name);
+    if (other) throw new ConfigError(recipe.file, 'package.name', `package "${recipe.package.name}" is also built by ${other.file}; give each recipe its own package name`);
+    packagedBy.set(recipe.package.name, recipe);
   }
   return { dir: root, profile, recipes };
 }

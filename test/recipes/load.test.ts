@@ -76,6 +76,12 @@ describe('loading a toolchain', () => {
     expect(error.message).toMatch(/other\.yaml: name: is "demo" but the file is named other\.yaml/);
   });
 
+  it('refuses two recipes with the same package name, naming both files', async () => {
+    const packaged = (name: string): string => `${MINIMAL.replace('demo', name)}package:\n  name: demo-hermit\n`;
+    const error = await loadError({ 'recipes/one.yaml': packaged('one'), 'recipes/two.yaml': packaged('two') });
+    expect(error.message).toMatch(/^\S+\/recipes\/two\.yaml: package\.name: package "demo-hermit" is also built by \S+\/recipes\/one\.yaml; give each recipe its own package name$/);
+  });
+
   it('checks that a patch folder exists, relative to the toolchain directory', async () => {
     const error = await loadError({ 'recipes/demo.yaml': `${MINIMAL}patches: patches/demo\n` });
     expect(error.message).toMatch(/patches: folder .*patches\/demo does not exist/);
