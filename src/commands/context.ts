@@ -38,7 +38,7 @@ export async function resolveContext(options: GlobalOptions): Promise<CommandCon
   const toolchainDir = path.resolve(options.toolchain ?? PACKAGE_ROOT);
   const workDir = path.resolve(options.work ?? 'build');
   const loaded = await loadToolchain(toolchainDir, {
-    ...(options.config ? { profileFile: path.resolve(options.config) } : {}),
+    profileFile: profileFileOf(options),
     parseCache: path.join(workDir, 'state', 'recipes.json'),
   });
   // Premirrors change where sources come from, never what they are (each is verified), so they
@@ -53,8 +53,14 @@ export async function resolveContext(options: GlobalOptions): Promise<CommandCon
   };
 }
 
+/** `--config FILE`, which must exist, or undefined for the toolchain's own (optional) profile. */
+function profileFileOf(options: GlobalOptions): string | undefined {
+  return options.config === undefined ? undefined : path.resolve(options.config);
+}
+
 /** Only the profile matters here (prefix and OS/ABI): no recipes are needed to register. */
 export async function profileOf(options: GlobalOptions): Promise<Profile> {
-  const toolchainDir = path.resolve(options.toolchain ?? PACKAGE_ROOT);
-  return loadProfile(options.config ? path.resolve(options.config) : path.join(toolchainDir, PROFILE_FILE));
+  const named = profileFileOf(options);
+  if (named !== undefined) return loadProfile(named, { required: true });
+  return loadProfile(path.join(path.resolve(options.toolchain ?? PACKAGE_ROOT), PROFILE_FILE));
 }

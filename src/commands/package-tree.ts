@@ -17,12 +17,12 @@ async function settings(options: PackageTreeOptions): Promise<{ epoch: number; c
   if (fromEnv !== undefined && !/^\d+$/.test(fromEnv)) throw new UserError(`SOURCE_DATE_EPOCH must be a whole number of seconds, not "${fromEnv}"`);
   const flag = options.compress === undefined ? undefined : COMPRESSIONS.find((c) => c === options.compress);
   if (options.compress !== undefined && !flag) throw new UserError(`--compress must be one of ${COMPRESSIONS.join(', ')}, not "${options.compress}"`);
-  if (fromEnv !== undefined && flag) return { epoch: Number(fromEnv), compression: flag };
-  // The profile is read only when needed: its loader (YAML, schemas) costs more start-up time
-  // than packing a small tree takes.
-  const [{ loadProfile, PROFILE_FILE }, { PACKAGE_ROOT }] = await Promise.all([import('../recipes/load.js'), import('./context.js')]);
-  const toolchainDir = path.resolve(options.toolchain ?? PACKAGE_ROOT);
-  const profile = await loadProfile(options.config ? path.resolve(options.config) : path.join(toolchainDir, PROFILE_FILE));
+  // The profile is read only when needed (its loader, YAML and schemas, costs more start-up time
+  // than packing a small tree takes), or when one is named: a --config that is not there is an
+  // error even when nothing would be taken from it.
+  if (fromEnv !== undefined && flag && options.config === undefined) return { epoch: Number(fromEnv), compression: flag };
+  const { profileOf } = await import('./context.js');
+  const profile = await profileOf(options);
   return { epoch: fromEnv !== undefined ? Number(fromEnv) : profile.sourceDateEpoch, compression: flag ?? profile.compression };
 }
 

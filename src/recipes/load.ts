@@ -96,16 +96,30 @@ async function isDirectory(p: string): Promise<boolean> {
   }
 }
 
-export async function loadProfile(file: string, cache?: ParseCache): Promise<Profile> {
+export interface ProfileOptions {
+  readonly cache?: ParseCache | undefined;
+  /**
+   * The file was named by the user: it must be there. The toolchain's own `toolchain.yaml` may
+   * be missing (every key has a default); a profile asked for by name and not found would
+   * otherwise build with the defaults without a word.
+   */
+  readonly required?: boolean | undefined;
+}
+
+export async function loadProfile(file: string, options: ProfileOptions = {}): Promise<Profile> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(file, undefined, `cannot read: ${(error as Error).message}`, undefined, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new ConfigError(file, undefined, 'is a directory, not a profile file', undefined, { cause: error });
+    if (code === 'ENOENT' && options.required) throw new ConfigError(file, undefined, 'no such profile file', undefined, { cause: error });
+    if (code !== 'ENOENT') throw new ConfigError(file, undefined, `cannot read: ${(error as Error).message}`, undefined, { cause: error });
     text = '';
   }
   const { profileFileSchema, toProfile } = await import('./profile.js');
   const parse = async (): Promise<ProfileFile> => (text === '' ? profileFileSchema.parse({}) : parseYamlFile(file, text, profileFileSchema));
+  const { cache } = options;
   const parsed = cache ? await cache.through(`profile ${file}`, text, profileFileSchema, parse) : await parse();
   // Premirror folders are relative to the profile's own folder.
   return toProfile(parsed, path.dirname(file));
@@ -136,8 +150,8 @@ export async function loadRecipe(toolchainDir: string, file: string, cache?: Par
 }
 
 export interface LoadOptions {
-  /** A profile to use instead of `<dir>/toolchain.yaml`. */
-  readonly profileFile?: string;
+  /** A profile to use instead of `<dir>/toolchain.yaml`; unlike that one, it must exist. */
+  readonly profileFile?: string | undefined;
   /** Where to keep validated recipes between runs (see ParseCache). */
   readonly parseCache?: string;
 }
@@ -153,7 +167,7 @@ export async function loadToolchain(dir: string, options: LoadOptions = {}): Pro
     throw new ConfigError(root, undefined, 'not a toolchain directory: it has no recipes/ folder (use --toolchain DIR)');
   }
   const cache = options.parseCache ? ParseCache.open(options.parseCache) : undefined;
-  const profile = await loadProfile(options.profileFile ?? path.join(root, PROFILE_FILE), cache);
+  const profile = await loadProfile(options.profileFile ?? path.join(root, PROFILE_FILE), { cache, required: options.profileFile !== undefined });
   const files = (await readdir(recipeDir)).filter((f) => /\.ya?ml$/.test(f)).sort();
   const recipes = new Map<string, Recipe>();
   const loaded = await Promise.all(files.map((file) => loadRecipe(root, path.join(recipeDir, file), cache)));

@@ -23,6 +23,11 @@ describe('package command', () => {
     const bad = await cli(['package', '--tree', path.join(dir, 'nothing'), '--out', path.join(dir, 'out')]);
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toMatch(/^error: .*nothing\/DEBIAN\/control: cannot read the control file \(ENOENT\)$/m);
+    // Nothing would be taken from the profile here, but a --config that is not there is a mistake.
+    const missing = path.join(dir, 'nonexistent.yaml');
+    const unconfigured = await cli(['--config', missing, 'package', '--tree', tree, '--out', path.join(dir, 'out'), '--compress', 'zst'], { SOURCE_DATE_EPOCH: '1700000000' });
+    expect(unconfigured.exitCode).toBe(1);
+    expect(unconfigured.stderr).toBe(`error: ${missing}: no such profile file`);
   });
 
   it('packages the last build, writes the index, and refuses recipes that were not built', async () => {

@@ -96,6 +96,14 @@ describe('loading a toolchain', () => {
     expect(unknown.message).toMatch(/toolchain\.yaml:1: tagret: unknown key/);
   });
 
+  it('refuses a profile named in place of toolchain.yaml that is missing or a directory; toolchain.yaml itself may be missing', async () => {
+    const dir = await toolchainWith({ 'recipes/demo.yaml': MINIMAL });
+    expect((await loadToolchain(dir)).profile.target).toBe('x86_64-hermit');
+    const missing = path.join(dir, 'nonexistent.yaml');
+    await expect(loadToolchain(dir, { profileFile: missing })).rejects.toThrow(new ConfigError(missing, undefined, 'no such profile file'));
+    await expect(loadToolchain(dir, { profileFile: path.join(dir, 'recipes') })).rejects.toThrow(`${path.join(dir, 'recipes')}: is a directory, not a profile file`);
+  });
+
   it('refuses a source with both url and git, or a url without checksum', async () => {
     const both = await loadError({
       'recipes/demo.yaml': `${MINIMAL}source:\n  url: https://x.org/a.tar.gz\n  sha256: ${'a'.repeat(64)}\n  git: {url: x, commit: ${'b'.repeat(40)}}\n`,
