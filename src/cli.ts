@@ -1,5 +1,5 @@
 import { parseOsabiArgs } from './commands/osabi-args.js';
-import { UserError } from './errors.js';
+import { UserError, asFileSystemError } from './errors.js';
 import { printFailure } from './ui/failure.js';
 
 /**
@@ -33,9 +33,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program().parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    if (error instanceof UserError) {
-      printFailure(error);
-      return error.exitCode;
+    const failure = error instanceof UserError ? error : asFileSystemError(error);
+    if (failure) {
+      printFailure(failure);
+      return failure.exitCode;
     }
     process.stderr.write(`internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 70;

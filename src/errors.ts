@@ -1,3 +1,5 @@
+import { getSystemErrorMap } from 'node:util';
+
 /**
  * The base of every error class in src/: the name comes from the class and the cause is kept, so
  * a wrapped failure still shows what it wraps. Deriving from it says nothing about who is at
@@ -70,6 +72,36 @@ export class InterruptedError extends UserError {
   constructor(signal: string) {
     super(`interrupted by ${signal}`, { exitCode: 130 });
   }
+}
+
+/** A file or folder that could not be made, read or written outside any task. */
+export class FileSystemError extends UserError {
+  constructor(
+    readonly path: string,
+    readonly code: string,
+    problem: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${path}: ${problem} (${code})`, options);
+  }
+}
+
+/**
+ * Node's error for a system call on a path (it has an errno code and the path) as a
+ * FileSystemError, else undefined. Such a failure comes from the machine or the arguments (a
+ * --work that is a file, a full disk, a folder without write permission), not from a bug, so
+ * it is worth one line that names the path rather than a stack.
+ */
+export function asFileSystemError(error: unknown): FileSystemError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, path, syscall, errno, dest } = error as NodeJS.ErrnoException & { dest?: unknown };
+  if (typeof code !== 'string' || typeof path !== 'string' || typeof syscall !== 'string') return undefined;
+  const what = (typeof errno === 'number' ? getSystemErrorMap().get(errno)?.[1] : undefined) ?? code;
+  let problem = `cannot ${syscall}${typeof dest === 'string' ? ` to ${dest}` : ''}: ${what}`;
+  // The usual cause is a path given for a folder that names a file: say so in those words.
+  if (code === 'EEXIST' && syscall === 'mkdir') problem = 'exists and is not a folder';
+  if (code === 'ENOTDIR') problem = 'a part of this path is a file, not a folder';
+  return new FileSystemError(path, code, problem, { cause: error });
 }
 
 export function describeError(error: unknown): string {

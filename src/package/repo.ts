@@ -1,10 +1,9 @@
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { HermitError } from '../errors.js';
+import { HermitError, describeError } from '../errors.js';
 import { digestHex } from '../hash.js';
 import { ControlError, field, formatStanza, type Stanza } from './control.js';
-import { writeFileAtomic } from './deb.js';
 import { gzipDeterministic } from './docs.js';
 import { describeConflicts, findFileConflicts } from './conflicts.js';
 import { readDebControlMember } from './read-deb.js';
@@ -121,6 +120,38 @@ async function gpg(args: readonly string[], sign: SignOptions): Promise<void> {
   }
 }
 
+/** The index files in the order they are put in place: what Release describes first, the signatures last. */
+const INDEX_FILES = ['Packages', 'Packages.gz', 'Release', 'InRelease', 'Release.gpg'] as const;
+
+/**
+ * Puts a new index in place of the old one. Everything is written (and signed) in a folder
+ * beside it first, so a full disk or a failed signature leaves the old index whole; only then
+ * are the files renamed over the old ones, which writes no data, so a full disk cannot stop it
+ * halfway. A signature the new index does not have goes before the new Release arrives: apt
+ * would prefer an old InRelease and check the new Packages against it.
+ */
+async function writeIndex(dir: string, files: ReadonlyArray<readonly [name: string, data: Uint8Array]>, sign: SignOptions | undefined): Promise<void> {
+  let staging: string | undefined;
+  try {
+    staging = await mkdtemp(path.join(dir, '.index-'));
+    for (const [name, data] of files) await writeFile(path.join(staging, name), data);
+    if (sign) {
+      const release = path.join(staging, 'Release');
+      await gpg(['--clearsign', '--output', path.join(staging, 'InRelease'), release], sign);
+      await gpg(['--armor', '--detach-sign', '--output', path.join(staging, 'Release.gpg'), release], sign);
+    } else {
+      for (const name of ['InRelease', 'Release.gpg']) await rm(path.join(dir, name), { force: true });
+    }
+    const staged = new Set(await readdir(staging));
+    for (const name of INDEX_FILES) if (staged.has(name)) await rename(path.join(staging, name), path.join(dir, name));
+  } catch (error) {
+    if (error instanceof RepoError) throw error;
+    throw new RepoError(`${dir}: cannot write the apt index (${describeError(error)}); the index there is as it was`, { cause: error });
+  } finally {
+    if (staging) await rm(staging, { recursive: true, force: true });
+  }
+}
+
 /**
  * Writes the index of the .deb files in `dir`. An old signature is removed when the index is
  * not signed again: it would no longer match the new Release and apt would refuse it.
@@ -151,17 +182,14 @@ export async function writeRepository(dir: string, options: RepoOptions): Promis
     architectures,
     options.epoch,
   );
-  await writeFileAtomic(path.join(dir, 'Packages'), packagesText);
-  await writeFileAtomic(path.join(dir, 'Packages.gz'), packagesGz);
-  await writeFileAtomic(path.join(dir, 'Release'), Buffer.from(release));
-  const inRelease = path.join(dir, 'InRelease');
-  const detached = path.join(dir, 'Release.gpg');
-  await rm(inRelease, { force: true });
-  await rm(detached, { force: true });
-  if (options.sign) {
-    const releasePath = path.join(dir, 'Release');
-    await gpg(['--clearsign', '--output', inRelease, releasePath], options.sign);
-    await gpg(['--armor', '--detach-sign', '--output', detached, releasePath], options.sign);
-  }
+  await writeIndex(
+    dir,
+    [
+      ['Packages', packagesText],
+      ['Packages.gz', packagesGz],
+      ['Release', Buffer.from(release)],
+    ],
+    options.sign,
+  );
   return packages;
 }

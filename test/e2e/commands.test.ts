@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -55,5 +55,27 @@ describe('commands', () => {
     expect((await runCli([...args, 'clean', 'nope'])).stderr).toMatch(/clean nope: no such recipe/);
     await runCli([...args, 'clean']);
     expect(existsSync(path.join(work, 'src'))).toBe(false);
+  });
+
+  it('says in one line which path is a file where a folder must be (--work, --out)', async () => {
+    const root = await tempDir();
+    const file = path.join(root, 'a-file');
+    writeFileSync(file, '');
+    const toolchain = path.join(root, 'toolchain');
+    mkdirSync(path.join(toolchain, 'recipes'), { recursive: true });
+    writeFileSync(path.join(toolchain, 'recipes/one.yaml'), 'name: one\nversion: "1"\nsummary: one\nlicense: MIT\nbuild:\n  - ["true"]\n');
+    const args = ['--toolchain', toolchain, '--cache', path.join(root, 'cache')];
+    const work = await runCli([...args, '--work', file, 'build']);
+    expect(work.exitCode).toBe(1);
+    expect(work.stderr).toBe(`error: ${file}: exists and is not a folder (EEXIST)`);
+    const below = await runCli([...args, '--work', path.join(file, 'work'), 'build']);
+    expect(below.exitCode).toBe(1);
+    expect(below.stderr).toBe(`error: ${path.join(file, 'work')}: a part of this path is a file, not a folder (ENOTDIR)`);
+    const tree = path.join(root, 'tree');
+    mkdirSync(path.join(tree, 'DEBIAN'), { recursive: true });
+    writeFileSync(path.join(tree, 'DEBIAN/control'), 'Package: one\nVersion: 1\nArchitecture: all\nMaintainer: A Tester <tester@example.org>\nDescription: one\n');
+    const out = await runCli([...args, '--work', path.join(root, 'work'), 'package', '--tree', tree, '--out', file]);
+    expect(out.exitCode).toBe(1);
+    expect(out.stderr).toBe(`error: ${file}: exists and is not a folder (EEXIST)`);
   });
 });

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { field, parseStanzas } from '../../src/package/control.js';
 import { RepoError, releaseDate, writeRepository } from '../../src/package/repo.js';
 import { packTree } from '../../src/package/tree-deb.js';
@@ -107,5 +108,60 @@ describe('apt repository index', () => {
     await packageIn(out, 'unsigned-hermit', '1-1');
     const home = await tempDir('ht-gpg-');
     await expect(writeRepository(out, { epoch: EPOCH, sign: { keyId: 'nobody@example.org', env: { ...process.env, GNUPGHOME: home } } })).rejects.toThrow(/signing the Release file with nobody@example.org failed/);
+  });
+});
+
+/** Writes zeros to `file` until the file system is full. */
+function fill(file: string): void {
+  const fd = openSync(file, 'w');
+  const chunk = Buffer.alloc(64 * 1024);
+  try {
+    for (;;) writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('apt repository index on a full disk', () => {
+  let disk: string | undefined;
+  let unavailable = '';
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ht-tmpfs-'));
+    const mounted = await execa('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { reject: false });
+    if (mounted.exitCode === 0) disk = dir;
+    else {
+      unavailable = `cannot mount a small tmpfs to fill (needs root): ${mounted.stderr.trim() || mounted.shortMessage}`;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  afterAll(async () => {
+    if (disk === undefined) return;
+    await execa('umount', [disk], { reject: false });
+    rmSync(disk, { recursive: true, force: true });
+  });
+
+  it('leaves the old index whole when there is no room for the new one, and names the folder', async ({ skip }) => {
+    if (disk === undefined) return skip(unavailable);
+    // The old index is that of an empty folder: its Packages takes no space at all, so the new
+    // Packages fits in the one page left free and then nothing else does.
+    const out = path.join(disk, 'out');
+    await writeRepository(out, { epoch: EPOCH });
+    const index = (): Record<string, string> => Object.fromEntries(['Packages', 'Packages.gz', 'Release'].map((name) => [name, readFileSync(path.join(out, name)).toString('hex')]));
+    const before = index();
+    await packageIn(out, 'first-hermit', '1-1');
+    const page = path.join(disk, 'page');
+    writeFileSync(page, Buffer.alloc(4096));
+    fill(path.join(disk, 'filler'));
+    rmSync(page);
+    const error = await writeRepository(out, { epoch: EPOCH }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RepoError);
+    expect((error as RepoError).message).toBe(`${out}: cannot write the apt index (ENOSPC: no space left on device, write); the index there is as it was`);
+    expect(index()).toEqual(before);
+    expect(readdirSync(out).sort()).toEqual(['Packages', 'Packages.gz', 'Release', 'first-hermit_1-1_all.deb']);
+
+    rmSync(path.join(disk, 'filler'));
+    expect((await writeRepository(out, { epoch: EPOCH })).map((p) => p.file)).toEqual(['first-hermit_1-1_all.deb']);
   });
 });
