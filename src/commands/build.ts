@@ -52,7 +52,7 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
     }
     // The index covers every package in the output folder, so it follows any package task.
     const packaged = (only ?? ['package']).includes('package') && [...prepared.plan.tasks.values()].some((task) => task.kind === 'package');
-    if (packaged) await refreshIndex(outDir, toolchain.profile, options.sign);
+    if (packaged) await refreshIndex(outDir, toolchain.profile, options.sign, outcome);
     return outcome.failed > 0 ? 1 : 0;
   } finally {
     interrupt.dispose();

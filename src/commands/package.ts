@@ -69,7 +69,7 @@ export async function packageCommand(recipes: string[], options: PackageCommandO
       interrupt.endIfHungUp();
       return interrupted;
     }
-    await refreshIndex(outDir, toolchain.profile, options.sign);
+    await refreshIndex(outDir, toolchain.profile, options.sign, outcome);
     return outcome.failed > 0 ? 1 : 0;
   } finally {
     interrupt.dispose();

@@ -35,8 +35,16 @@ export function outDirOf(options: PackagingOptions & GlobalOptions): string {
   return path.resolve(options.out ?? path.join(options.work ?? 'build', 'out'));
 }
 
-/** Rewrites the apt index of the output folder (after package tasks ran, or tried to). */
-export async function refreshIndex(outDir: string, profile: Profile, sign: string | undefined): Promise<void> {
+/**
+ * Rewrites the apt index of the output folder after package tasks ran. After a failure it is
+ * left as it was: a new one would list what did get packaged beside what did not (a meta package
+ * whose Depends cannot be met), and apt would offer it as if the build had worked.
+ */
+export async function refreshIndex(outDir: string, profile: Profile, sign: string | undefined, outcome: { readonly failed: number }): Promise<void> {
+  if (outcome.failed > 0) {
+    process.stdout.write(`index: left as it was in ${outDir} (the build failed)\n`);
+    return;
+  }
   try {
     const packages = await writeRepository(outDir, { epoch: profile.sourceDateEpoch, sign: sign === undefined ? undefined : { keyId: sign } });
     process.stdout.write(`index: ${packages.length} packages in ${outDir}${sign ? ` (signed with ${sign})` : ''}\n`);
