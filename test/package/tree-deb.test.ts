@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, linkSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -113,6 +113,60 @@ describe('packing a ready tree', () => {
     writeFileSync(path.join(tree, 'DEBIAN/control'), 'Package: tree-test\nVersion: 1\n');
     await expect(packTree(tree, await tempDir(), { compression: 'none', epoch: EPOCH })).rejects.toThrow(/Architecture field is missing/);
     await expect(packTree(path.join(tree, 'opt'), await tempDir(), { compression: 'none', epoch: EPOCH })).rejects.toThrow(PackageError);
+  });
+});
+
+describe('checking a ready tree like dpkg-deb', () => {
+  /** A tree with /etc/present (a file) and /etc/dir (a folder), plus the given control files. */
+  async function treeWith(control: Record<string, readonly [data: string, mode: number]>): Promise<string> {
+    const tree = path.join(await tempDir(), 'tree');
+    write(path.join(tree, 'DEBIAN/control'), 'Package: checked\nVersion: 1\nArchitecture: all\nMaintainer: A Tester <tester@example.org>\nDescription: checked\n');
+    write(path.join(tree, 'etc/present'), 'x\n');
+    mkdirSync(path.join(tree, 'etc/dir'));
+    for (const [name, [data, mode]] of Object.entries(control)) write(path.join(tree, 'DEBIAN', name), data, mode);
+    return tree;
+  }
+
+  const SCRIPT = '#!/bin/sh\nexit 0\n';
+  const cases: Array<[what: string, control: Record<string, readonly [string, number]>]> = [
+    ['postinst 0644', { postinst: [SCRIPT, 0o644] }],
+    ['postinst 0755', { postinst: [SCRIPT, 0o755] }],
+    ['preinst 0700', { preinst: [SCRIPT, 0o700] }],
+    ['prerm 0775', { prerm: [SCRIPT, 0o775] }],
+    ['postrm 0777', { postrm: [SCRIPT, 0o777] }],
+    ['postrm 0555', { postrm: [SCRIPT, 0o555] }],
+    ['config 0644', { config: [SCRIPT, 0o644] }],
+    ['triggers 0644 (not a script)', { triggers: ['interest x\n', 0o644] }],
+    ['conffile in the package', { conffiles: ['/etc/present\n', 0o644] }],
+    ['conffile not in the package', { conffiles: ['/etc/present\n/etc/missing\n', 0o644] }],
+    ['relative conffile', { conffiles: ['etc/present\n', 0o644] }],
+    ['conffile without a final newline', { conffiles: ['/etc/present', 0o644] }],
+    ['empty conffile line', { conffiles: ['/etc/present\n\n', 0o644] }],
+    ['conffile line with leading white space', { conffiles: [' /etc/present\n', 0o644] }],
+    ['conffile with trailing white space', { conffiles: ['/etc/present \n', 0o644] }],
+    ['duplicated conffile', { conffiles: ['/etc/present\n/etc/present\n', 0o644] }],
+    ['conffile that is a folder', { conffiles: ['/etc/dir\n', 0o644] }],
+    ['conffile through ..', { conffiles: ['/etc/dir/../present\n', 0o644] }],
+    ['remove-on-upgrade of a path not in the package', { conffiles: ['remove-on-upgrade /etc/gone\n', 0o644] }],
+    ['remove-on-upgrade of a path in the package', { conffiles: ['remove-on-upgrade /etc/present\n', 0o644] }],
+    ['unknown conffile flag', { conffiles: ['keep /etc/present\n', 0o644] }],
+    ['empty conffiles', { conffiles: ['', 0o644] }],
+  ];
+
+  it.each(cases)('refuses what dpkg-deb -b refuses, in one line: %s', async (_what, control) => {
+    const tree = await treeWith(control);
+    const out = await tempDir();
+    const dpkg = spawnSync('dpkg-deb', ['--root-owner-group', '-b', tree, path.join(out, 'reference.deb')], { encoding: 'utf8' });
+    const ours = await packTree(tree, path.join(out, 'ours'), { compression: 'none', epoch: EPOCH }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    if (dpkg.status === 0) {
+      expect(ours, dpkg.stderr).toBeUndefined();
+    } else {
+      expect(ours, `dpkg-deb refused it: ${dpkg.stderr}`).toBeInstanceOf(PackageError);
+      expect((ours as PackageError).message).toMatch(new RegExp(`^${tree}/DEBIAN/(conffiles(:\\d+)?|\\w+): [^\\n]+$`));
+    }
   });
 });
 
