@@ -30,6 +30,14 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'ERR_STREAM_PREMATURE_CLOSE',
 ]);
 
+/**
+ * Of those, the ones that say nothing listens at the address: the server is down or the port is
+ * wrong, and a second later it most likely still is. They are not retried at the same URL, so a
+ * caller with other places (a mirror) tries the next one at once; they are still transient, so
+ * what a download received before is kept for that next place to resume.
+ */
+const UNANSWERED_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED']);
+
 /** got's names for a timeout and for a body that broke off, whatever the code underneath. */
 const TRANSIENT_NAMES: ReadonlySet<string> = new Set(['TimeoutError', 'ReadError']);
 
@@ -46,6 +54,13 @@ export function isTransient(error: unknown): boolean {
   return (typeof code === 'string' && TRANSIENT_CODES.has(code)) || (typeof name === 'string' && TRANSIENT_NAMES.has(name));
 }
 
+/** A failure worth another attempt at the same URL after a wait: transient, and not a refused connection. */
+export function isWorthRetrying(error: unknown): boolean {
+  if (!isTransient(error)) return false;
+  const { code } = error as { code?: unknown };
+  return !(typeof code === 'string' && UNANSWERED_CODES.has(code));
+}
+
 /** The wait after failed attempt number `attempt` (counted from 1). */
 export function backoffDelay(schedule: RetrySchedule, attempt: number): number {
   return schedule.backoffMs * schedule.factor ** (attempt - 1);
@@ -59,7 +74,7 @@ export interface RetryOptions {
 }
 
 /**
- * Runs `attempt` until it succeeds, fails for a reason that is not transient, or has used up the
+ * Runs `attempt` until it succeeds, fails for a reason not worth retrying, or has used up the
  * schedule; the last failure is thrown as it was.
  */
 export async function withRetries<T>(attempt: () => Promise<T>, schedule: RetrySchedule, options: RetryOptions = {}): Promise<T> {
@@ -67,7 +82,7 @@ export async function withRetries<T>(attempt: () => Promise<T>, schedule: RetryS
     try {
       return await attempt();
     } catch (error) {
-      if (options.signal?.aborted || !isTransient(error) || tried >= schedule.attempts) throw error;
+      if (options.signal?.aborted || !isWorthRetrying(error) || tried >= schedule.attempts) throw error;
       const wait = backoffDelay(schedule, tried);
       options.onRetry?.(error, tried, wait);
       await sleep(wait);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HttpStatusError } from '../../src/net/http.js';
-import { backoffDelay, isTransient, withRetries, type RetrySchedule } from '../../src/net/retry.js';
+import { HttpStatusError, request } from '../../src/net/http.js';
+import { backoffDelay, isTransient, isWorthRetrying, withRetries, type RetrySchedule } from '../../src/net/retry.js';
 
 const QUICK: RetrySchedule = { attempts: 3, backoffMs: 1, factor: 2 };
 
@@ -32,6 +32,13 @@ describe('transient failures', () => {
     }
     expect(isTransient(Object.assign(new Error('slow'), { name: 'TimeoutError' }))).toBe(true);
     expect(isTransient(Object.assign(new Error('cut'), { name: 'ReadError', code: 'ERR_SOMETHING_ELSE' }))).toBe(true);
+  });
+
+  it('are worth another attempt at the same URL, except a refused connection', () => {
+    expect(isWorthRetrying(reset)).toBe(true);
+    expect(isWorthRetrying(new HttpStatusError(503))).toBe(true);
+    expect(isWorthRetrying(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBe(false);
+    expect(isWorthRetrying(new HttpStatusError(404))).toBe(false);
   });
 
   it('are nothing else', () => {
@@ -68,6 +75,28 @@ describe('withRetries', () => {
     const { attempt, calls } = failing(refused);
     await expect(withRetries(attempt, QUICK)).rejects.toBe(refused);
     expect(calls()).toBe(1);
+  });
+
+  it('does not retry a refused connection: the next place is tried at once', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    const { attempt, calls } = failing(refused);
+    await expect(withRetries(attempt, QUICK)).rejects.toBe(refused);
+    expect(calls()).toBe(1);
+
+    // Through the HTTP client, on a loopback port nothing listens on, with the schedule of a
+    // source download (waits of 1 s, 2 s and 4 s).
+    let tries = 0;
+    const started = Date.now();
+    const error = await withRetries(
+      () => {
+        tries += 1;
+        return request('http://127.0.0.1:9/');
+      },
+      { attempts: 4, backoffMs: 1000, factor: 2 },
+    ).catch((e: unknown) => e);
+    expect((error as { code?: string }).code).toBe('ECONNREFUSED');
+    expect(tries).toBe(1);
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('gives up after the last attempt with the last failure', async () => {
