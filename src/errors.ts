@@ -35,17 +35,28 @@ export class UserError extends HermitError {
   }
 }
 
-/** A recipe or profile file that cannot be read, parsed or validated. */
+/**
+ * A recipe or profile file that cannot be read, parsed or validated. When there is more than one
+ * problem, the first is the message and each further one, located the same way, is a detail.
+ */
 export class ConfigError extends UserError {
   constructor(
     readonly file: string,
     readonly where: string | undefined,
-    problem: string,
+    readonly problem: string,
     readonly line?: number,
-    options: { cause?: unknown } = {},
+    options: { cause?: unknown; details?: readonly string[] } = {},
   ) {
     const location = line === undefined ? file : `${file}:${line}`;
     super(`${location}: ${where ? `${where}: ` : ''}${problem}`, options);
+  }
+
+  /** All of `errors` as one: the first, with the others' messages as its details. */
+  static together(errors: readonly [ConfigError, ...ConfigError[]]): ConfigError {
+    const [first, ...more] = errors;
+    if (more.length === 0) return first;
+    const details = [...first.details, ...more.flatMap((error) => [error.message, ...error.details])];
+    return new ConfigError(first.file, first.where, first.problem, first.line, { cause: first.cause, details });
   }
 }
 

@@ -35,20 +35,24 @@ export async function parseYamlFile<S extends z.ZodType>(file: string, text: str
   const data: unknown = doc.toJS();
   const result = schema.safeParse(data ?? {});
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  let keyPath = issue.path.map(String);
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    keyPath = [...keyPath, issue.keys[0]!];
-    message = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''}`;
+  // Every problem, in the order of the file, as tsc reports them: a user fixing a recipe should
+  // not have to run again to hear of the next one.
+  const problems: Array<{ where: string; message: string; line: number | undefined }> = [];
+  for (const issue of result.error.issues) {
+    const keyPaths = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path.map(String), key]) : [issue.path.map(String)];
+    for (const keyPath of keyPaths) {
+      let message = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
+      if (await looksLikeUnquotedPlaceholder(doc, issue.path)) message += `; ${PLACEHOLDER_HINT}`;
+      const found = valueAt(data, issue.path);
+      if (issue.code === 'invalid_type' && issue.expected === 'string' && (typeof found === 'number' || typeof found === 'boolean')) {
+        message += `; quote it ("...") — YAML reads it as a ${typeof found}`;
+      }
+      problems.push({ where: keyPath.length > 0 ? keyPath.join('.') : '(top level)', message, line: await lineOf(doc, keyPath, lineCounter) });
+    }
   }
-  if (await looksLikeUnquotedPlaceholder(doc, issue.path)) message += `; ${PLACEHOLDER_HINT}`;
-  const found = valueAt(data, issue.path);
-  if (issue.code === 'invalid_type' && issue.expected === 'string' && (typeof found === 'number' || typeof found === 'boolean')) {
-    message += `; quote it ("...") — YAML reads it as a ${typeof found}`;
-  }
-  const line = await lineOf(doc, keyPath, lineCounter);
-  throw new ConfigError(file, keyPath.length > 0 ? keyPath.join('.') : '(top level)', message, line);
+  problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
+  const [first, ...more] = problems.map((problem) => new ConfigError(file, problem.where, problem.message, problem.line));
+  throw ConfigError.together([first!, ...more]);
 }
 
 function valueAt(data: unknown, keyPath: readonly PropertyKey[]): unknown {
@@ -170,7 +174,15 @@ export async function loadToolchain(dir: string, options: LoadOptions = {}): Pro
   const profile = await loadProfile(options.profileFile ?? path.join(root, PROFILE_FILE), { cache, required: options.profileFile !== undefined });
   const files = (await readdir(recipeDir)).filter((f) => /\.ya?ml$/.test(f)).sort();
   const recipes = new Map<string, Recipe>();
-  const loaded = await Promise.all(files.map((file) => loadRecipe(root, path.join(recipeDir, file), cache)));
+  const settled = await Promise.allSettled(files.map((file) => loadRecipe(root, path.join(recipeDir, file), cache)));
+  const failures = settled.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+  if (failures.length > 0) {
+    // Every recipe's problems at once, like those of one recipe; anything else is a bug, shown alone.
+    const configErrors = failures.filter((error): error is ConfigError => error instanceof ConfigError);
+    if (configErrors.length < failures.length) throw failures.find((error) => !(error instanceof ConfigError));
+    throw ConfigError.together(configErrors as [ConfigError, ...ConfigError[]]);
+  }
+  const loaded = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   await cache?.save().catch(() => undefined);
   // Packages are files named after the package in one folder: a second recipe with the same
   // package name would replace the first one's .deb there, and never find its own.

@@ -48,6 +48,20 @@ describe('loading a toolchain', () => {
     expect(error.message).toMatch(/recipes\/demo\.yaml:5: bulid: unknown key$/);
   });
 
+  it('reports every schema problem of every recipe, each located, in file order (like tsc)', async () => {
+    const broken = 'name: demo\nversion: 1.0\nsummary: a demo\nbulid:\n  - [make]\nsource:\n  url: https://x.org/a.tar.gz\n  sha256: abc\ninstal: []\n';
+    const error = await loadError({ 'recipes/demo.yaml': broken, 'recipes/other.yaml': 'name: other\nversion: "1"\nsummary: s\nlicense: MIT\ntools: 3\n' });
+    const lines = [error.message, ...error.details];
+    expect(lines.map((line) => line.replace(/^.*\/recipes\//, ''))).toEqual([
+      'demo.yaml:1: license: Invalid input: expected string, received undefined',
+      'demo.yaml:2: version: Invalid input: expected string, received number; quote it ("...") — YAML reads it as a number',
+      'demo.yaml:4: bulid: unknown key',
+      'demo.yaml:8: source.sha256: must be 64 lowercase hex digits',
+      'demo.yaml:9: instal: unknown key',
+      expect.stringMatching(/^other\.yaml:5: tools: /),
+    ]);
+  });
+
   it('names a missing required key', async () => {
     const error = await loadError({ 'recipes/demo.yaml': 'name: demo\nversion: "1"\nsummary: s\n' });
     expect(error.message).toMatch(/demo\.yaml:1: license: /);
