@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Entry, ZipFile } from 'yauzl';
-import { UserError } from '../errors.js';
+import { UserError, describeError } from '../errors.js';
 
 type Format = 'tar' | 'tar.gz' | 'tar.xz' | 'tar.bz2' | 'tar.zst' | 'zip';
 
@@ -23,6 +23,9 @@ export function archiveFormat(file: string): Format {
 const SYSTEM_DECOMPRESSOR: Partial<Record<Format, string>> = { 'tar.xz': 'xz', 'tar.bz2': 'bzip2', 'tar.zst': 'zstd' };
 
 export class UnsafeArchive extends UserError {}
+
+/** An archive that could not be read (truncated, corrupt, not what its name says). */
+export class UnpackError extends UserError {}
 
 /** A path from an archive made relative to the folder it is unpacked into, or why it cannot be. */
 function insideFolder(candidate: string): string | 'absolute' | 'escapes' {
@@ -248,6 +251,8 @@ export async function unpackArchive(archive: string, { dest, temp }: UnpackTarge
     }
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
-    throw error;
+    if (error instanceof UserError) throw error;
+    // The tar and zip readers' own words do not say which archive they were reading.
+    throw new UnpackError(`cannot unpack ${path.basename(archive)}: ${describeError(error)}`, { cause: error });
   }
 }

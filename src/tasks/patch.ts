@@ -25,7 +25,7 @@ export const patch: TaskKindModule = {
       artifact = await availableArtifact(ctx.sources, recipe);
     } else {
       await appendLog(logFile, 'the source tree was patched before: unpacking it afresh');
-      artifact = await unpackFresh(ctx, recipe, logFile, signal);
+      artifact = await unpackFresh(ctx, task, logFile, signal);
     }
     await rm(pristine, { force: true });
     try {

@@ -1,4 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { TaskError, UserError, describeError } from '../errors.js';
+import type { PlannedTask } from '../plan/plan.js';
 import type { Recipe } from '../recipes/schema.js';
 import { currentSourceLabel, placeSource, recordSourceLabel, recordedSourceLabel, type Artifact } from '../sources/source.js';
 import { appendLog } from '../process/run.js';
@@ -6,11 +8,25 @@ import { recipeOf, type BuildContext } from './context.js';
 import type { TaskKindModule } from './kind.js';
 import { exists } from '../exists.js';
 
-/** Places a fresh source tree and marks it pristine (no patch has touched it yet). */
-export async function unpackFresh(ctx: BuildContext, recipe: Recipe, logFile: string, signal?: AbortSignal): Promise<Artifact | undefined> {
-  const artifact = await placeSource(ctx.sources, recipe, ctx.layout.tree(recipe.name), (line) => void appendLog(logFile, line), signal);
-  await writeFile(ctx.layout.pristine(recipe.name), '');
-  return artifact;
+/**
+ * Places a fresh source tree and marks it pristine (no patch has touched it yet). A failure (a
+ * refused or broken archive, a source gone from the cache) is the task's: it names the recipe
+ * and the task and points at the log, which says what was being unpacked.
+ */
+export async function unpackFresh(ctx: BuildContext, task: PlannedTask, logFile: string, signal?: AbortSignal): Promise<Artifact | undefined> {
+  const recipe = recipeOf(ctx, task);
+  try {
+    const artifact = await placeSource(ctx.sources, recipe, ctx.layout.tree(recipe.name), (line) => void appendLog(logFile, line), signal);
+    await writeFile(ctx.layout.pristine(recipe.name), '');
+    return artifact;
+  } catch (error) {
+    if (error instanceof TaskError) throw error;
+    // The source layer names the recipe in some of its messages; the task's prefix names it already.
+    const message = describeError(error);
+    const problem = message.startsWith(`${recipe.name}: `) ? message.slice(recipe.name.length + 2) : message;
+    await appendLog(logFile, problem);
+    throw new TaskError(recipe.name, task.kind, problem, { logPath: logFile, details: error instanceof UserError ? error.details : [], cause: error });
+  }
 }
 
 /** Whether the source tree is there and made from the artifact a build would use now. */
@@ -30,7 +46,7 @@ export const unpack: TaskKindModule = {
   keyFields: (recipe, inputs) => ({ source: inputs.sourceIds.get(recipe.name) ?? null }),
   outputsPresent: (ctx, task) => treePresent(ctx, recipeOf(ctx, task)),
   async run(ctx, task, signal, logFile) {
-    await unpackFresh(ctx, recipeOf(ctx, task), logFile, signal);
+    await unpackFresh(ctx, task, logFile, signal);
   },
   touch: (ctx, task) => touchTree(ctx, recipeOf(ctx, task)),
 };

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { UnsafeArchive, unpackArchive } from '../../src/sources/unpack.js';
+import { UnpackError, UnsafeArchive, unpackArchive } from '../../src/sources/unpack.js';
 import { rawTar, type RawEntry } from '../support/tarball.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -118,5 +118,17 @@ describe('safe unpacking', () => {
 
   it('names what it cannot unpack', async () => {
     await expect(unpackArchive('/x/y.rar', besideOf('/tmp/never'))).rejects.toThrow(/do not know how to unpack y\.rar/);
+  });
+
+  it('names the archive it could not read, and leaves nothing behind', async () => {
+    const dir = await tempDir();
+    const archive = path.join(dir, 'broken.tar.gz');
+    writeFileSync(archive, gzipSync(rawTar([{ name: 'x/a', data: 'a' }])).subarray(0, 20));
+    const dest = path.join(dir, 'work/src/x');
+    const error = await unpackArchive(archive, besideOf(dest)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnpackError);
+    expect((error as UnpackError).message).toMatch(/^cannot unpack broken\.tar\.gz: \S/);
+    expect((error as UnpackError).cause).toBeInstanceOf(Error);
+    expect(readdirSync(path.dirname(dest))).toEqual([]);
   });
 });
