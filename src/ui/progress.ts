@@ -18,6 +18,24 @@ interface RecipeRow {
   done?: () => void;
 }
 
+/** The width taken for a terminal that does not tell its own. */
+const FALLBACK_COLUMNS = 80;
+
+/**
+ * A terminal can say it has 0 columns (a pseudo-terminal whose size nobody set, as under some CI
+ * runners or `docker exec -t`), or nothing at all; listr2 and log-update read the width from the
+ * stream and would wrap every row at nothing, one character per line. Such a terminal is taken
+ * as 80 columns wide, also after a resize that reports 0 again. Returns the undo.
+ */
+function withUsableWidth(stream: NodeJS.WriteStream): () => void {
+  const fix = (): void => {
+    if (!stream.columns) stream.columns = FALLBACK_COLUMNS;
+  };
+  fix();
+  stream.on('resize', fix);
+  return () => stream.off('resize', fix);
+}
+
 /**
  * A live view on a terminal: one listr2 row per recipe showing its running task and elapsed
  * time. listr2 only displays; the scheduler decides what runs.
@@ -26,6 +44,7 @@ export function listrReporter(): BuildReporter {
   const rows = new Map<string, RecipeRow>();
   let listr: Promise<unknown> | undefined;
   let ticker: NodeJS.Timeout | undefined;
+  let restoreWidth: (() => void) | undefined;
 
   const title = (r: RecipeRow): string => {
     const now = Date.now();
@@ -49,6 +68,7 @@ export function listrReporter(): BuildReporter {
         const total = [...plan.tasks.values()].filter((t) => t.recipe === recipe.name).length;
         rows.set(recipe.name, { name: recipe.name, version: recipe.version, total, finished: 0, skipped: 0, restored: false, running: new Map(), failed: undefined });
       }
+      restoreWidth = withUsableWidth(process.stdout);
       listr = new Listr(
         [...rows.values()].map((r) => ({
           title: title(r),
@@ -99,6 +119,7 @@ export function listrReporter(): BuildReporter {
         }
       }
       await listr;
+      restoreWidth?.();
     },
   };
 }

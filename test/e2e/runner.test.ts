@@ -1,9 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { which } from '../../src/process/which.js';
 import { CLI, runCli, startCli, summaryOf } from '../support/cli.js';
+import { PYTHON, runOnPty } from '../support/pty.js';
 import { tempDir } from '../support/tmp.js';
 
 /** A toolchain of step-only recipes (no sources), written into a temp folder. */
@@ -54,8 +53,6 @@ function killQuietly(pid: number): void {
     // Already gone.
   }
 }
-
-const PYTHON = await which('python3', process.env.PATH);
 
 describe('running tasks', () => {
   it('shares one job budget between the makes of two recipes through the jobserver', async () => {
@@ -124,24 +121,16 @@ describe('running tasks', () => {
   it.skipIf(!PYTHON)('when its terminal closes, ends every running process group and dies by SIGHUP (status 129)', async () => {
     const root = await tempDir();
     const toolchain = await stepToolchain({ slow: `build:\n  - [sh, -c, "sleep 60 & echo $! > ${root}/child; wait"]\n` });
-    // The build runs on a pseudo-terminal (the live view, not plain lines); closing its master
-    // side is what closing a terminal window or losing an ssh session does.
-    const script = [
-      'import os, pty, sys, time',
-      'pid, fd = pty.fork()',
-      'if pid == 0: os.execv(sys.argv[1], sys.argv[1:])',
-      'deadline = time.time() + 20',
-      `while not os.path.exists(${JSON.stringify(path.join(root, 'child'))}) and time.time() < deadline: time.sleep(0.05)`,
-      'os.close(fd)',
-      '_, status = os.waitpid(pid, 0)',
-      "print('signal %d' % os.WTERMSIG(status) if os.WIFSIGNALED(status) else 'exit %d' % os.WEXITSTATUS(status))",
-    ].join('\n');
-    const env = { ...process.env, CI: undefined, TERM: 'xterm' };
-    const result = await execa(PYTHON!, ['-c', script, process.execPath, CLI, ...toolchain.args, 'build'], { env, extendEnv: false, reject: false, timeout: 60_000 });
+    // On a terminal the live view draws (not plain lines), closed as a window closing or an ssh
+    // session dropping closes it.
+    const run = await runOnPty([process.execPath, CLI, ...toolchain.args, 'build'], {
+      env: { ...process.env, CI: undefined, TERM: 'xterm' },
+      hangUpWhen: path.join(root, 'child'),
+    });
     const child = Number(readFileSync(path.join(root, 'child'), 'utf8'));
     onTestFinished(() => void killQuietly(child));
-    // Node aborts (SIGABRT, 6) when it exits normally with its terminal gone.
-    expect(result.stdout.trim(), result.stderr).toBe('signal 1');
+    // Not SIGABRT (6): node aborts when it exits normally with its terminal gone.
+    expect(run.ended, run.output).toBe('signal 1');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(alive(child)).toBe(false);
     expect(existsSync(path.join(toolchain.root, 'work/.lock'))).toBe(false);
