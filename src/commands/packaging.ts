@@ -42,7 +42,7 @@ export function outDirOf(options: PackagingOptions & GlobalOptions): string {
  */
 export async function refreshIndex(outDir: string, profile: Profile, sign: string | undefined, outcome: { readonly failed: number }): Promise<void> {
   if (outcome.failed > 0) {
-    process.stdout.write(`index: left as it was in ${outDir} (the build failed)\n`);
+    process.stdout.write(`index: left as it was in ${outDir} (${outcome.failed} task${outcome.failed === 1 ? '' : 's'} failed)\n`);
     return;
   }
   try {

@@ -41,7 +41,8 @@ export interface PackedTree {
  * Packs a ready tree the way `dpkg-deb --root-owner-group -b TREE DIR` does: the files of
  * TREE/DEBIAN form the control member as they are (nothing is generated, and what dpkg-deb
  * refuses is refused: maintainer scripts with the wrong modes, conffiles not in the package),
- * everything else the data member. Like all our packages, modes are normalised and mtimes clamped to `epoch`.
+ * everything else the data member. Like all our packages, modes are normalised and mtimes
+ * clamped to `epoch`.
  */
 export async function packTree(treeDir: string, outDir: string, options: PackOptions): Promise<PackedTree> {
   const debianDir = path.join(treeDir, 'DEBIAN');

@@ -25,7 +25,7 @@ const FALLBACK_COLUMNS = 80;
  * A terminal can say it has 0 columns (a pseudo-terminal whose size nobody set, as under some CI
  * runners or `docker exec -t`), or nothing at all; listr2 and log-update read the width from the
  * stream and would wrap every row at nothing, one character per line. Such a terminal is taken
- * as 80 columns wide, also after a resize that reports 0 again. Returns the undo.
+ * as 80 columns wide, also after a resize that reports 0 again. Returns what stops the watch.
  */
 function withUsableWidth(stream: NodeJS.WriteStream): () => void {
   const fix = (): void => {
@@ -44,7 +44,7 @@ export function listrReporter(): BuildReporter {
   const rows = new Map<string, RecipeRow>();
   let listr: Promise<unknown> | undefined;
   let ticker: NodeJS.Timeout | undefined;
-  let restoreWidth: (() => void) | undefined;
+  let unwatchWidth: (() => void) | undefined;
 
   const title = (r: RecipeRow): string => {
     const now = Date.now();
@@ -68,7 +68,7 @@ export function listrReporter(): BuildReporter {
         const total = [...plan.tasks.values()].filter((t) => t.recipe === recipe.name).length;
         rows.set(recipe.name, { name: recipe.name, version: recipe.version, total, finished: 0, skipped: 0, restored: false, running: new Map(), failed: undefined });
       }
-      restoreWidth = withUsableWidth(process.stdout);
+      unwatchWidth = withUsableWidth(process.stdout);
       listr = new Listr(
         [...rows.values()].map((r) => ({
           title: title(r),
@@ -119,7 +119,7 @@ export function listrReporter(): BuildReporter {
         }
       }
       await listr;
-      restoreWidth?.();
+      unwatchWidth?.();
     },
   };
 }

@@ -35,7 +35,7 @@ describe('build command', () => {
     const first = await runCli([...args, 'build', '--keep-going']);
     expect(first.exitCode).toBe(1);
     expect(summaryOf(first.stdout)).toMatch(/failed 1/);
-    expect(first.stdout).toContain(`index: left as it was in ${out} (the build failed)`);
+    expect(first.stdout).toContain(`index: left as it was in ${out} (1 task failed)`);
     expect(readdirSync(out).sort()).toEqual(['good-hermit_1-1_all.deb', 'meta-hermit_1-1_all.deb']);
 
     writeFileSync(path.join(recipes, 'broken.yaml'), packaged('broken'));
@@ -50,7 +50,7 @@ describe('build command', () => {
     writeFileSync(path.join(recipes, 'meta.yaml'), readFileSync(path.join(recipes, 'meta.yaml'), 'utf8').replace('version: "1"', 'version: "2"'));
     const again = await runCli([...args, 'build', '--keep-going']);
     expect(again.exitCode).toBe(1);
-    expect(again.stdout).toContain(`index: left as it was in ${out} (the build failed)`);
+    expect(again.stdout).toContain(`index: left as it was in ${out} (1 task failed)`);
     expect(readdirSync(out)).toContain('meta-hermit_2-1_all.deb');
     expect(index()).toBe(before);
   }, 60_000);
