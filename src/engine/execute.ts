@@ -15,6 +15,7 @@ import type { Recipe } from '../recipes/schema.js';
 import { HostPackages } from '../package/shlibs.js';
 import { hashOverride } from '../sources/override.js';
 import { hashPatches } from '../sources/patch.js';
+import { retryFromEnvironment } from '../sources/download.js';
 import { allPatchDirs, missingSources } from '../sources/source.js';
 import type { BuildReporter, BuildSummary } from './reporter.js';
 import { WorkLayout } from '../workdir/layout.js';
@@ -83,6 +84,7 @@ export async function prepareBuild(options: PrepareOptions): Promise<Prepared> {
       premirrors: toolchain.profile.mirrors,
       overrides,
       toolchainDir: toolchain.dir,
+      retry: retryFromEnvironment(process.env),
     },
     jobs: options.jobs,
     baseEnv: baseEnvironment(process.env),

@@ -41,6 +41,20 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, backoffMs: 1000, timeoutMs: 30_000 };
 
+export const TIMEOUT_VARIABLE = 'HERMIT_DOWNLOAD_TIMEOUT';
+
+/**
+ * The policy with $HERMIT_DOWNLOAD_TIMEOUT (seconds) as its timeout: a slow link needs longer
+ * than 30 s, and a test of a stalling server needs less to end in seconds, not minutes.
+ */
+export function retryFromEnvironment(env: NodeJS.ProcessEnv): RetryPolicy {
+  const text = env[TIMEOUT_VARIABLE];
+  if (text === undefined || text === '') return DEFAULT_RETRY;
+  const seconds = Number(text);
+  if (!(seconds > 0)) throw new UserError(`${TIMEOUT_VARIABLE} must be a number of seconds above 0, not ${JSON.stringify(text)}`);
+  return { ...DEFAULT_RETRY, timeoutMs: seconds * 1000 };
+}
+
 export interface DownloadOptions {
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ((progress: DownloadProgress) => void) | undefined;
@@ -132,8 +146,9 @@ export async function downloadOne(url: string, sha256: string, dest: string, opt
       onRetry: (error, tried, wait) => options.log?.(`attempt ${tried} at ${url} failed (${describeError(error)}); retrying in ${wait}ms`),
     });
   } catch (error) {
-    // A partial file is kept only for a transient failure: the next run resumes it.
-    if (!isTransient(error)) await rm(part, { force: true });
+    // A partial file is kept only for a transient failure or a cancel (Ctrl-C, SIGTERM): the next
+    // run resumes it. Other failures (a 404, a full disk) make its bytes no one's.
+    if (!isTransient(error) && !options.signal?.aborted) await rm(part, { force: true });
     throw error;
   }
   if (actual !== sha256) {

@@ -6,7 +6,7 @@ import { exists } from '../exists.js';
 import type { Alternate, Recipe } from '../recipes/schema.js';
 import { alternateFile, describeAlternate, fetchAlternate } from './alternate.js';
 import { downloadPath, fileNameOf } from './cache.js';
-import { ChecksumMismatch, changedInCache, download, recheck, type DownloadOptions } from './download.js';
+import { ChecksumMismatch, changedInCache, download, recheck, type DownloadOptions, type RetryPolicy } from './download.js';
 import { archiveName, exportGit, fetchGit, gitCached, sameRepository, submodulePins, type GitPin } from './git.js';
 import { placeOverride } from './override.js';
 import { unpackArchive, type UnpackTarget } from './unpack.js';
@@ -21,6 +21,8 @@ export interface SourceContext {
   /** `--source NAME=PATH`: local trees or tarballs used instead of the pinned source. */
   readonly overrides: ReadonlyMap<string, string>;
   readonly toolchainDir: string;
+  /** Attempts, backoff and timeout of every download (the defaults when not given). */
+  readonly retry?: RetryPolicy | undefined;
 }
 
 /** One file that can provide a recipe's source tree. */
@@ -160,7 +162,7 @@ export async function fetchSource(ctx: SourceContext, recipe: Recipe, options: F
   if (ctx.offline) throw new UserError(`${recipe.name}: ${primary!.label} is not in the cache and --offline forbids downloading it`);
   const failures: string[] = [];
   try {
-    const used = await download(urlsOf(ctx, recipe), recipe.source!.sha256!, primary!.file, { ...options });
+    const used = await download(urlsOf(ctx, recipe), recipe.source!.sha256!, primary!.file, { retry: ctx.retry, ...options });
     log(used === 'cached' ? `in the cache: ${primary!.label}` : `downloaded ${primary!.label} from ${used}`);
     return;
   } catch (error) {
@@ -199,7 +201,7 @@ async function fetchGitSource(ctx: SourceContext, pin: GitPin, options: FetchOpt
   let archiveFailure: string | undefined;
   if (archive && ctx.premirrors.length > 0 && !ctx.offline) {
     try {
-      const used = await download(inPremirrors(ctx, name), pin.archiveSha256!, archive.file, { ...options });
+      const used = await download(inPremirrors(ctx, name), pin.archiveSha256!, archive.file, { retry: ctx.retry, ...options });
       log(`downloaded ${archive.label} from ${used}`);
       return;
     } catch (error) {

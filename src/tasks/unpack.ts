@@ -23,7 +23,10 @@ export async function unpackFresh(ctx: BuildContext, task: PlannedTask, logFile:
     if (error instanceof TaskError) throw error;
     // The source layer names the recipe in some of its messages; the task's prefix names it already.
     const message = describeError(error);
-    const problem = message.startsWith(`${recipe.name}: `) ? message.slice(recipe.name.length + 2) : message;
+    const stripped = message.startsWith(`${recipe.name}: `) ? message.slice(recipe.name.length + 2) : message;
+    // A write that failed for lack of room (ENOSPC) names no file: say which folder filled up.
+    const { code, path: file } = error as NodeJS.ErrnoException;
+    const problem = code !== undefined && file === undefined ? `${stripped} (unpacking into ${ctx.layout.src(recipe.name)})` : stripped;
     await appendLog(logFile, problem);
     throw new TaskError(recipe.name, task.kind, problem, { logPath: logFile, details: error instanceof UserError ? error.details : [], cause: error });
   }

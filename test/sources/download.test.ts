@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { ChecksumMismatch, DownloadFailed, download, recheck, type RetryPolicy } from '../../src/sources/download.js';
+import { ChecksumMismatch, DEFAULT_RETRY, DownloadFailed, download, recheck, retryFromEnvironment, type RetryPolicy } from '../../src/sources/download.js';
 import { serve } from '../support/http.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -170,5 +170,16 @@ describe('downloads', () => {
     expect(await recheck(dest, SHA)).toBe(createHash('sha256').update('other bytes').digest('hex'));
     expect(existsSync(dest)).toBe(false);
     expect(readdirSync(path.dirname(dest))).toEqual([]);
+  });
+});
+
+describe('the download timeout from the environment', () => {
+  it('takes $HERMIT_DOWNLOAD_TIMEOUT as seconds and refuses what is not a positive number', () => {
+    expect(retryFromEnvironment({})).toEqual(DEFAULT_RETRY);
+    expect(retryFromEnvironment({ HERMIT_DOWNLOAD_TIMEOUT: '' })).toEqual(DEFAULT_RETRY);
+    expect(retryFromEnvironment({ HERMIT_DOWNLOAD_TIMEOUT: '2.5' })).toEqual({ ...DEFAULT_RETRY, timeoutMs: 2500 });
+    for (const bad of ['0', '-1', 'soon']) {
+      expect(() => retryFromEnvironment({ HERMIT_DOWNLOAD_TIMEOUT: bad })).toThrow(`HERMIT_DOWNLOAD_TIMEOUT must be a number of seconds above 0, not "${bad}"`);
+    }
   });
 });

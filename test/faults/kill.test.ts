@@ -1,0 +1,99 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { startCli, summaryOf } from '../support/cli.js';
+import { alive, fileExists, succeeds, killQuietly, makeBlobFixture, releaseHeldResponses, sha256, sizeOf, waitFor } from '../support/faults.js';
+import { tempDir } from '../support/tmp.js';
+
+afterEach(() => releaseHeldResponses());
+
+/** SIGKILLs a started CLI and waits for it: no handler runs, as when the OOM killer or a power cut ends it. */
+async function killHard(running: ReturnType<typeof startCli>): Promise<void> {
+  running.kill('SIGKILL');
+  const result = await running;
+  expect(result.signal).toBe('SIGKILL');
+}
+
+/** A `fetch` whose server sent half of the tarball and now waits; the half is in the `.part`. */
+async function halfwayThroughDownload() {
+  const root = await tempDir();
+  const fixture = await makeBlobFixture(root);
+  fixture.mode = 'half-then-hang';
+  const cache = path.join(root, 'cache');
+  const args = ['--toolchain', fixture.dir, '--work', path.join(root, 'work'), '--cache', cache];
+  const part = `${fixture.cached(cache)}.part`;
+  const half = Math.floor(fixture.tarball.length / 2);
+  const running = startCli([...args, 'fetch']);
+  onTestFinished(() => void (running.pid && killQuietly(running.pid)));
+  await fixture.halfSent;
+  await waitFor(() => sizeOf(part) === half, 'the first half in the partial file');
+  return { fixture, cache, args, part, half, running };
+}
+
+describe('the orchestrator killed (SIGKILL)', () => {
+  it('in the middle of an install step: nothing half-installed is taken as done, the rerun installs again and succeeds', async () => {
+    const root = await tempDir();
+    const resume = path.join(root, 'resume');
+    const sleeper = path.join(root, 'sleeper');
+    // The first install step puts half of the image in place, the second waits (the first time).
+    const fixture = await makeBlobFixture(root, { size: 16 * 1024 });
+    const recipe = path.join(fixture.dir, 'recipes/blob.yaml');
+    writeFileSync(
+      recipe,
+      readFileSync(recipe, 'utf8') +
+        `  - [sh, -c, "test -e ${resume} || { touch {image}{prefix}/share/blob/first-run-only; sleep 60 & echo $! > ${sleeper}; wait; }"]\n  - [install, -D, -m, "644", data, "{image}{prefix}/share/blob/second"]\n`,
+    );
+    const work = path.join(root, 'work');
+    const args = ['--toolchain', fixture.dir, '--work', work, '--cache', path.join(root, 'cache')];
+
+    const running = startCli([...args, 'build']);
+    onTestFinished(() => void (running.pid && killQuietly(running.pid)));
+    await waitFor(fileExists(sleeper), 'the install step');
+    const step = Number(readFileSync(sleeper, 'utf8'));
+    onTestFinished(() => killQuietly(step));
+    await killHard(running);
+    // A SIGKILLed process cannot end its children: the step's process group outlives it. The
+    // test ends it, as an operator would.
+    killQuietly(step);
+    await waitFor(() => !alive(step), 'the step to end');
+    expect(existsSync(path.join(work, 'image/blob/opt/hermit/share/blob/data'))).toBe(true);
+    expect(existsSync(path.join(work, 'state/blob/install'))).toBe(false);
+
+    writeFileSync(resume, '');
+    const again = await succeeds([...args, 'build']);
+    expect(again.stdout).toContain('done    blob:install');
+    expect(summaryOf(again.stdout)).toMatch(/ran 1 tasks, skipped 3, failed 0/);
+    for (const file of ['data', 'second']) expect(sizeOf(path.join(work, 'image/blob/opt/hermit/share/blob', file))).toBe(16 * 1024);
+    // The rerun installed into an empty image: nothing of the killed run is left in it.
+    expect(existsSync(path.join(work, 'image/blob/opt/hermit/share/blob/first-run-only'))).toBe(false);
+  });
+
+  it('during a download: the partial file and stale locks are taken over, the rerun resumes and verifies', async () => {
+    const { fixture, cache, args, part, half, running } = await halfwayThroughDownload();
+    await killHard(running);
+    expect(existsSync(`${fixture.cached(cache)}.lock`)).toBe(true);
+
+    fixture.mode = 'good';
+    const again = await succeeds([...args, 'fetch']);
+    expect(fixture.ranges.at(-1)).toBe(`bytes=${half}-`);
+    expect(sha256(readFileSync(fixture.cached(cache)))).toBe(sha256(fixture.tarball));
+    expect(sizeOf(part)).toBeUndefined();
+  });
+});
+
+describe('the orchestrator interrupted (SIGTERM)', () => {
+  it('during a download: exits 130, keeps the partial file, and the rerun resumes it', async () => {
+    const { fixture, cache, args, part, half, running } = await halfwayThroughDownload();
+    running.kill('SIGTERM');
+    const result = await running;
+    expect(result.exitCode).toBe(130);
+    expect(result.stderr.split('\n').filter((line) => line !== '')).toEqual(['SIGTERM: stopping every running step (press again to exit at once)']);
+    expect(sizeOf(part)).toBe(half);
+    expect(existsSync(`${fixture.cached(cache)}.lock`)).toBe(false);
+
+    fixture.mode = 'good';
+    await succeeds([...args, 'fetch']);
+    expect(fixture.ranges.at(-1)).toBe(`bytes=${half}-`);
+    expect(sha256(readFileSync(fixture.cached(cache)))).toBe(sha256(fixture.tarball));
+  });
+});
