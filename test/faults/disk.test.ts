@@ -44,6 +44,24 @@ describe('disk faults', () => {
     expect(fixture.server.requests).toHaveLength(1);
   });
 
+  it('a download cache that fills up during a fetch: one line naming the task and the file, a rerun with room fetches it', async (test) => {
+    const root = await tempDir();
+    const fixture = await makeBlobFixture(root);
+    const cache = path.join(root, 'cache');
+    const mount = tmpfsFor(cache, 128);
+    if (typeof mount === 'string') return test.skip(mount);
+    const args = ['--toolchain', fixture.dir, '--work', path.join(root, 'work'), '--cache', cache];
+
+    const { line } = await failsWithOneLine([...args, 'fetch']);
+    expect(line).toMatch(/^error: blob: fetch: cannot download blob-1\.0\.tar from any of 1 places \(.*ENOSPC/);
+    // Nothing half-written is left to be taken for the file.
+    expect(sizeOf(fixture.cached(cache))).toBeUndefined();
+
+    mount.remount('size=16m');
+    await succeeds([...args, 'fetch']);
+    expect(sha256(readFileSync(fixture.cached(cache)))).toBe(sha256(fixture.tarball));
+  });
+
   it('a work directory that fills up in a build step: the step is named with the problem, a rerun with room succeeds', async (test) => {
     const root = await tempDir();
     const fixture = await makeBlobFixture(root, {
