@@ -146,10 +146,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
   const unlock = await acquireLock(ctx.layout.lock);
   const jobserver = options.budget ? undefined : new LazyJobserver(() => ctx.layout.jobserverFifo(), ctx.jobs);
   // The one writer of task state: a task that made its outputs is recorded with its key.
-  const record = async (task: PlannedTask): Promise<void> => {
-    await ctx.state.forgetAfter(task.recipe, task.kind);
-    await ctx.state.write(task.recipe, task.kind, prepared.keys.get(task.id)!);
-  };
+  const record = (task: PlannedTask): Promise<void> => ctx.state.write(task.recipe, task.kind, prepared.keys.get(task.id)!);
   try {
     for (const name of options.force ?? []) {
       if (!plan.recipes.some((r) => r.name === name)) throw new UserError(`--force ${name}: no such recipe in this build`);
@@ -183,7 +180,12 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
     // The cache rewrites the plan before anything is scheduled: satisfied recipes lose the tasks
     // before their image, and restored image tasks are done already.
     const settled = cache ? await cache.settle() : { restored: new Map<string, number>(), unneeded: new Set<string>() };
-    for (const id of settled.restored.keys()) await record(plan.tasks.get(id)!);
+    for (const id of settled.restored.keys()) {
+      const task = plan.tasks.get(id)!;
+      // The tasks after a restored image worked on the image it replaced.
+      await ctx.state.forgetAfter(task.recipe, task.kind);
+      await record(task);
+    }
     const warnings: string[] = [];
     const runCtx: BuildContext = {
       ...ctx,
