@@ -20,7 +20,7 @@ import { allPatchDirs, missingSources } from '../sources/source.js';
 import type { BuildReporter, BuildSummary } from './reporter.js';
 import { WorkLayout } from '../workdir/layout.js';
 import type { BuildContext } from '../tasks/context.js';
-import { checkRecipe, isUpToDate as taskUpToDate, keyFieldsOf, runTask, touchTask } from '../tasks/index.js';
+import { checkRecipe, isUpToDate as taskUpToDate, keyFieldsOf, runTask, sourceTreeChanges, touchTask } from '../tasks/index.js';
 
 export interface Prepared {
   readonly plan: Plan;
@@ -197,6 +197,17 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
       },
       onProgress: (task, text) => reporter.taskProgress?.(task, text),
     };
+    // A failed step that took files from its source tree (a `make clean` gone wrong, a script
+    // deleting what it should have copied) would fail the same way on every rerun: the tree is
+    // unpacked again instead. Checked only after a failure, so a good build pays nothing for it.
+    const forgetDamagedTree = async (task: PlannedTask): Promise<void> => {
+      const changes = await sourceTreeChanges(ctx, task);
+      if (!changes || changes.length === 0) return;
+      await ctx.state.forget(task.recipe, 'unpack');
+      await ctx.state.forgetAfter(task.recipe, 'unpack');
+      const more = changes.length > 1 ? ` and ${changes.length - 1} more` : '';
+      warnings.push(`${task.recipe}: its source tree changed during ${task.kind} (${changes[0]}${more}): the next run unpacks it again`);
+    };
     const only = options.only;
     const kept = (task: PlannedTask): boolean => !settled.unneeded.has(task.id) && (!only || only.includes(task.kind));
     const shown = [...plan.tasks.values()].filter(kept).map((task) => ({ ...task, deps: task.deps.filter((dep) => kept(plan.tasks.get(dep)!)) }));
@@ -216,7 +227,12 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
       isUpToDate: (task) => isUpToDate(prepared, task),
       run: async (task, signal) => {
         await ctx.state.forgetAfter(task.recipe, task.kind);
-        await (options.touch ? touchTask : runTask)(runCtx, task, signal);
+        try {
+          await (options.touch ? touchTask : runTask)(runCtx, task, signal);
+        } catch (error) {
+          if (!signal.aborted) await forgetDamagedTree(task);
+          throw error;
+        }
         await record(task);
         await cache?.store(task);
       },

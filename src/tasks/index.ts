@@ -14,6 +14,7 @@ import { osabi } from './osabi.js';
 import { packageKind } from './package.js';
 import { patch } from './patch.js';
 import { unpack } from './unpack.js';
+import { changesSinceRecord } from '../sources/tree-listing.js';
 
 /** Every kind of task, by name: adding a kind is a module here and its name in TASK_KINDS. */
 export const TASK_MODULES: Readonly<Record<TaskKind, TaskKindModule>> = {
@@ -59,4 +60,16 @@ export async function touchTask(ctx: BuildContext, task: PlannedTask, signal: Ab
   if (!kind.touch) return runTask(ctx, task, signal);
   await mkdir(ctx.layout.stateDir(task.recipe), { recursive: true });
   await kind.touch(ctx, task, signal);
+}
+
+/** The tasks whose steps run with the source tree at hand (and could damage it). */
+const STEP_KINDS: ReadonlySet<TaskKind> = new Set(['configure', 'build', 'install']);
+
+/**
+ * After a failed step task, what is missing or changed in the recipe's source tree since it was
+ * unpacked and patched; empty when it is whole, undefined when there is nothing to compare.
+ */
+export async function sourceTreeChanges(ctx: BuildContext, task: PlannedTask): Promise<string[] | undefined> {
+  if (!STEP_KINDS.has(task.kind)) return undefined;
+  return changesSinceRecord(ctx.layout.src(task.recipe), ctx.layout.treeListing(task.recipe));
 }

@@ -6,6 +6,7 @@ import { appendLog } from '../process/run.js';
 import { recipeOf, stepEnv } from './context.js';
 import type { TaskKindModule } from './kind.js';
 import { exists } from '../exists.js';
+import { recordTree } from '../sources/tree-listing.js';
 import { touchTree, treePresent, unpackFresh } from './unpack.js';
 
 /**
@@ -33,6 +34,7 @@ export const patch: TaskKindModule = {
         await appendLog(logFile, `applying the patches of ${dir}`);
         await applyPatches(src, await listPatches(dir), logFile, stepEnv(ctx, recipe));
       }
+      await recordTree(src, ctx.layout.treeListing(recipe.name));
     } catch (error) {
       // Never leave a half-patched tree: without a tree, the next run unpacks again.
       await rm(src, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { appendLog } from '../process/run.js';
 import { recipeOf, type BuildContext } from './context.js';
 import type { TaskKindModule } from './kind.js';
 import { exists } from '../exists.js';
+import { recordTree } from '../sources/tree-listing.js';
 
 /**
  * Places a fresh source tree and marks it pristine (no patch has touched it yet). A failure (a
@@ -18,6 +19,7 @@ export async function unpackFresh(ctx: BuildContext, task: PlannedTask, logFile:
   try {
     const artifact = await placeSource(ctx.sources, recipe, ctx.layout.tree(recipe.name), (line) => void appendLog(logFile, line), signal);
     await writeFile(ctx.layout.pristine(recipe.name), '');
+    await recordTree(ctx.layout.src(recipe.name), ctx.layout.treeListing(recipe.name));
     return artifact;
   } catch (error) {
     if (error instanceof TaskError) throw error;

@@ -40,6 +40,10 @@ export class WorkLayout {
   pristine(recipe: string): string {
     return path.join(this.stateDir(recipe), '.pristine');
   }
+  /** What the source tree held once unpacked and patched (to tell a damaged tree after a failure). */
+  treeListing(recipe: string): string {
+    return path.join(this.stateDir(recipe), 'source-files');
+  }
   /** Which .deb the recipe's package task wrote last (its name is known only once built). */
   packageRecord(recipe: string): string {
     return path.join(this.stateDir(recipe), 'package-output.json');
