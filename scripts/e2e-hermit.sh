@@ -148,6 +148,8 @@ ours_cxx_ok() { expect_lines "$1" "$2" '^thread says 42$' '^joined$'; }
 ours_f_ok() { expect_lines "$1" "$2" 'sum of 1\.\.100 = +5050'; }
 ours_pthread_ok() { expect_lines "$1" "$2" '^total 4000$'; }
 ours_omp_ok() { expect_lines "$1" "$2" '^threads [1-9][0-9]*, sum 5050$'; }
+ours_sem_ok() { expect_lines "$1" "$2" '^the waiter passed after the post$'; }
+ours_regions_ok() { expect_lines "$1" "$2" '^2000 regions, threads [1-9][0-9]*, every sum 5050$'; }
 
 if ((quick == 0)); then
   run hello "Hello World!!!" 60 hello_ok "$proxy" "$tests/hello"
@@ -233,6 +235,51 @@ int main(void) {
   return sum == 5050 ? 0 : 1;
 }
 EOF
+# A post that nobody waited for must not let a later waiter through (pthread-embedded's sem_post
+# once posted the kernel semaphore for it, and libgomp's barriers fell apart).
+cat > "$src/sem.c" <<'EOF'
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <unistd.h>
+static sem_t sem;
+static volatile int passed;
+static void *waiter(void *arg) { sem_wait(&sem); passed = 1; return arg; }
+int main(void) {
+  pthread_t thread;
+  sem_init(&sem, 0, 0);
+  sem_post(&sem);
+  sem_wait(&sem);
+  pthread_create(&thread, NULL, waiter, NULL);
+  usleep(300000);
+  int early = passed;
+  sem_post(&sem);
+  pthread_join(thread, NULL);
+  printf("the waiter passed %s the post\n", early ? "before" : "after");
+  return early;
+}
+EOF
+# Many parallel regions, each a barrier and a release of the team: what STREAM does 400 times.
+cat > "$src/regions.c" <<'EOF'
+#include <omp.h>
+#include <stdio.h>
+int main(void) {
+  int threads = 0, bad = 0;
+  for (int region = 0; region < 2000; region++) {
+    int sum = 0;
+#pragma omp parallel reduction(+:sum)
+    {
+#pragma omp single
+      threads = omp_get_num_threads();
+#pragma omp for
+      for (int i = 1; i <= 100; i++) sum += i;
+    }
+    if (sum != 5050) { printf("region %d: sum %d\n", region, sum); bad++; }
+  }
+  if (!bad) printf("2000 regions, threads %d, every sum 5050\n", threads);
+  return bad != 0;
+}
+EOF
 compile() {
   local name=$1; shift
   if ! "$@" > "$work/check/logs/$name.compile.log" 2>&1; then
@@ -248,6 +295,8 @@ if ((quick == 0)); then
   if compile ours-fortran "$bin/$target-gfortran" -O2 -o sum sum.f90; then run ours-fortran "sum = 5050" 60 ours_f_ok "$proxy" "$src/sum"; fi
   if compile ours-pthread "$bin/$target-gcc" -O2 -pthread -o pthread pthread.c; then HERMIT_CPUS=2 run ours-pthread "4 threads, 4000" 60 ours_pthread_ok "$proxy" "$src/pthread"; fi
   if compile ours-openmp "$bin/$target-gcc" -O2 -fopenmp -o omp omp.c; then HERMIT_CPUS=2 run ours-openmp "OpenMP sum 5050" 60 ours_omp_ok "$proxy" "$src/omp"; fi
+  if compile ours-semaphore "$bin/$target-gcc" -O2 -pthread -o sem sem.c; then HERMIT_CPUS=2 run ours-semaphore "a post is taken once" 60 ours_sem_ok "$proxy" "$src/sem"; fi
+  if compile ours-omp-regions "$bin/$target-gcc" -O2 -fopenmp -o regions regions.c; then HERMIT_CPUS=2 run ours-omp-regions "2000 regions, 5050 each" 120 ours_regions_ok "$proxy" "$src/regions"; fi
 fi
 
 echo "== 5. the proxy under faults"
