@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { startCli, summaryOf } from '../support/cli.js';
@@ -66,6 +66,19 @@ describe('the orchestrator killed (SIGKILL)', () => {
     for (const file of ['data', 'second']) expect(sizeOf(path.join(work, 'image/blob/opt/hermit/share/blob', file))).toBe(16 * 1024);
     // The rerun installed into an empty image: nothing of the killed run is left in it.
     expect(existsSync(path.join(work, 'image/blob/opt/hermit/share/blob/first-run-only'))).toBe(false);
+  });
+
+  it('between making the work-directory lock and writing its pid: the empty lock is taken over', async () => {
+    const root = await tempDir();
+    const fixture = await makeBlobFixture(root);
+    const work = path.join(root, 'work');
+    const args = ['--toolchain', fixture.dir, '--work', work, '--cache', path.join(root, 'cache')];
+    // What such a kill left behind when the lock was made first and written after.
+    mkdirSync(work, { recursive: true });
+    writeFileSync(path.join(work, '.lock'), '');
+    const result = await succeeds([...args, 'build']);
+    expect(summaryOf(result.stdout)).toMatch(/ran 4 tasks, skipped 0, failed 0/);
+    expect(existsSync(path.join(work, '.lock'))).toBe(false);
   });
 
   it('during a download: the partial file and stale locks are taken over, the rerun resumes and verifies', async () => {
