@@ -38,6 +38,7 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
       signal: interrupt.signal,
       ...(only ? { only } : {}),
       touch: options.touch ?? false,
+      say: (line) => process.stderr.write(`${line}\n`),
       cache: { settings: cacheSettings, warn: (line) => process.stderr.write(`warning: ${line}\n`) },
     });
     const interrupted = interrupt.exitCode();

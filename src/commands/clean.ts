@@ -2,7 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkLayout } from '../workdir/layout.js';
 import { UserError } from '../errors.js';
-import { acquireLock } from '../process/lock.js';
+import { lockWorkDir } from '../workdir/running.js';
 import { resolveContext, type GlobalOptions } from './context.js';
 
 /** Removes what recipes left in the work directory; without names, the whole work directory. */
@@ -12,7 +12,8 @@ export async function cleanCommand(recipes: string[], options: GlobalOptions): P
   for (const name of recipes) {
     if (!context.toolchain.recipes.has(name)) throw new UserError(`clean ${name}: no such recipe`);
   }
-  const unlock = await acquireLock(layout.lock);
+  // A killed run's steps would go on writing into what is removed here.
+  const unlock = await lockWorkDir(layout, (line) => process.stderr.write(`${line}\n`));
   try {
     if (recipes.length === 0) {
       // Everything but the lock we hold; the folder itself goes once the lock is released.

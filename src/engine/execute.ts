@@ -6,7 +6,6 @@ import { TaskError, UserError } from '../errors.js';
 import type { Budget } from '../process/budget.js';
 import { LazyJobserver } from '../process/jobserver.js';
 import { computeKeys, type PatchFileHash } from '../plan/keys.js';
-import { acquireLock } from '../process/lock.js';
 import { criticalPath, planBuild, taskId, type Plan, type PlannedTask, type TaskKind } from '../plan/plan.js';
 import { schedule } from './schedule.js';
 import { TaskState } from '../workdir/state.js';
@@ -19,6 +18,7 @@ import { retryFromEnvironment } from '../sources/download.js';
 import { allPatchDirs, missingSources } from '../sources/source.js';
 import type { BuildReporter, BuildSummary } from './reporter.js';
 import { WorkLayout } from '../workdir/layout.js';
+import { lockWorkDir } from '../workdir/running.js';
 import type { BuildContext } from '../tasks/context.js';
 import { checkRecipe, isUpToDate as taskUpToDate, keyFieldsOf, runTask, sourceTreeChanges, touchTask } from '../tasks/index.js';
 
@@ -126,6 +126,8 @@ export interface ExecuteOptions {
   readonly touch?: boolean;
   /** Run only these kinds of task (e.g. fetch); the others are left alone. */
   readonly only?: readonly TaskKind[];
+  /** What the build did before it started, for the user (steps of a killed run it ended). */
+  readonly say?: (line: string) => void;
 }
 
 export interface BuildOutcome extends BuildSummary {
@@ -143,7 +145,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
   const { plan, ctx } = prepared;
   const reporter = options.reporter ?? {};
   await mkdir(ctx.layout.root, { recursive: true });
-  const unlock = await acquireLock(ctx.layout.lock);
+  const unlock = await lockWorkDir(ctx.layout, options.say ?? (() => undefined));
   const jobserver = options.budget ? undefined : new LazyJobserver(() => ctx.layout.jobserverFifo(), ctx.jobs);
   // The one writer of task state: a task that made its outputs is recorded with its key.
   const record = (task: PlannedTask): Promise<void> => ctx.state.write(task.recipe, task.kind, prepared.keys.get(task.id)!);

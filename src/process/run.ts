@@ -2,10 +2,8 @@ import { HermitError } from '../errors.js';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { appendFile, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
+import { KILL_GRACE_MS, signalGroup } from './groups.js';
 import type { Jobserver } from './jobserver.js';
-
-/** How long a process group gets between SIGTERM and SIGKILL when a run is cancelled. */
-const KILL_GRACE_MS = 5000;
 
 /** A step that did not exit with 0. */
 export class StepFailure extends HermitError {
@@ -44,14 +42,16 @@ export interface RunOptions {
   readonly logFile: string;
   readonly jobserver?: Jobserver | undefined;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Told the step's process group once it runs and once it has exited: a run killed in between
+   * cannot end the group, so the next run needs a record of it.
+   */
+  readonly group?: GroupWatcher | undefined;
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
+export interface GroupWatcher {
+  started(pgid: number): void;
+  ended(pgid: number): void;
 }
 
 /**
@@ -79,11 +79,13 @@ export async function runStep(argv: readonly string[], options: RunOptions): Pro
   const child = execa(argv[0]!, argv.slice(1), { cwd: options.cwd, env, extendEnv: false, stdio, detached: true, reject: false });
   const onAbort = (): void => {
     if (child.pid === undefined) return;
-    killGroup(child.pid, 'SIGTERM');
-    setTimeout(() => killGroup(child.pid!, 'SIGKILL'), KILL_GRACE_MS).unref();
+    signalGroup(child.pid, 'SIGTERM');
+    setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), KILL_GRACE_MS).unref();
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (child.pid !== undefined) options.group?.started(child.pid);
   const result = await child;
+  if (child.pid !== undefined) options.group?.ended(child.pid);
   options.signal?.removeEventListener('abort', onAbort);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (!result.failed) {

@@ -5,6 +5,7 @@ import { placeholdersUsed } from '../recipes/expand.js';
 import type { Step } from '../recipes/schema.js';
 import { pinDisagreements } from '../sources/source.js';
 import { StepFailure, appendLog, runStep, tailLines } from '../process/run.js';
+import { stepRecorder } from '../workdir/running.js';
 import { buildStage } from '../workdir/stage.js';
 import { expandSteps, recipeOf, stepEnv, type BuildContext } from './context.js';
 
@@ -18,9 +19,10 @@ export async function runSteps(ctx: BuildContext, task: PlannedTask, steps: read
   const env = ctx.compilers ? await ctx.compilers.environment(recipe.name, stepEnv(ctx, recipe)) : stepEnv(ctx, recipe);
   const cwd = ctx.layout.obj(recipe.name);
   await mkdir(cwd, { recursive: true });
+  const group = stepRecorder(ctx.layout, task.id);
   for (const [index, argv] of argvs.entries()) {
     try {
-      await runStep(argv, { cwd, env, logFile, jobserver: ctx.jobserver, signal });
+      await runStep(argv, { cwd, env, logFile, jobserver: ctx.jobserver, signal, group });
     } catch (error) {
       if (!(error instanceof StepFailure)) throw error;
       throw new TaskError(recipe.name, task.kind, `step ${index + 1} ${error.message}`, {

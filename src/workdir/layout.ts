@@ -54,6 +54,13 @@ export class WorkLayout {
   get lock(): string {
     return path.join(this.root, '.lock');
   }
+  /** One record per running step's process group, named by its id (see workdir/running.ts). */
+  get runningSteps(): string {
+    return path.join(this.root, 'running');
+  }
+  runningStep(pgid: number): string {
+    return path.join(this.runningSteps, String(pgid));
+  }
   /** A fresh name for the jobserver's FIFO (removed as soon as it is open). */
   jobserverFifo(): string {
     return path.join(this.root, `.jobserver-${process.pid}-${Date.now()}`);

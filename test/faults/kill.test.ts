@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { startCli, summaryOf } from '../support/cli.js';
+import { runCli, startCli, summaryOf } from '../support/cli.js';
 import { alive, fileExists, succeeds, killQuietly, makeBlobFixture, releaseHeldResponses, sha256, sizeOf, waitFor } from '../support/faults.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -31,17 +31,22 @@ async function halfwayThroughDownload() {
 }
 
 describe('the orchestrator killed (SIGKILL)', () => {
-  it('in the middle of an install step: nothing half-installed is taken as done, the rerun installs again and succeeds', async () => {
+  it('in the middle of an install step: the rerun ends the step left running, installs again and succeeds; nothing half-installed is taken as done', async () => {
     const root = await tempDir();
     const resume = path.join(root, 'resume');
     const sleeper = path.join(root, 'sleeper');
-    // The first install step puts half of the image in place, the second waits (the first time).
+    const seen = path.join(root, 'seen');
+    // The first install step puts half of the image in place, the second waits (the first time);
+    // the last one, on the rerun, notes the state of the first run's sleeper (none: it is gone).
     const fixture = await makeBlobFixture(root, { size: 16 * 1024 });
     const recipe = path.join(fixture.dir, 'recipes/blob.yaml');
     writeFileSync(
       recipe,
       readFileSync(recipe, 'utf8') +
-        `  - [sh, -c, "test -e ${resume} || { touch {image}{prefix}/share/blob/first-run-only; sleep 60 & echo $! > ${sleeper}; wait; }"]\n  - [install, -D, -m, "644", data, "{image}{prefix}/share/blob/second"]\n`,
+        `  - [sh, -c, "test -e ${resume} || { touch {image}{prefix}/share/blob/first-run-only; sleep 60 & echo $! > ${sleeper}; wait; }"]
+  - [install, -D, -m, "644", data, "{image}{prefix}/share/blob/second"]
+  - [sh, -c, "test -e ${resume} && cut -d ' ' -f 3 < /proc/$(cat ${sleeper})/stat > ${seen} 2>/dev/null; true"]
+`,
     );
     const work = path.join(root, 'work');
     const args = ['--toolchain', fixture.dir, '--work', work, '--cache', path.join(root, 'cache')];
@@ -52,20 +57,26 @@ describe('the orchestrator killed (SIGKILL)', () => {
     const step = Number(readFileSync(sleeper, 'utf8'));
     onTestFinished(() => killQuietly(step));
     await killHard(running);
-    // A SIGKILLed process cannot end its children: the step's process group outlives it. The
-    // test ends it, as an operator would.
-    killQuietly(step);
-    await waitFor(() => !alive(step), 'the step to end');
+    // A SIGKILLed process cannot end its children: the step's process group outlives it.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(alive(step)).toBe(true);
     expect(existsSync(path.join(work, 'image/blob/opt/hermit/share/blob/data'))).toBe(true);
     expect(existsSync(path.join(work, 'state/blob/install'))).toBe(false);
 
     writeFileSync(resume, '');
-    const again = await succeeds([...args, 'build']);
+    const again = await runCli([...args, 'build']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).toBe(`ended 1 step left running by a killed run (pid ${running.pid}): blob:install`);
+    // Gone before the rerun's install started (a zombie waiting for its reaper has ended too).
+    expect(['', 'Z\n']).toContain(readFileSync(seen, 'utf8'));
+    expect(alive(step)).toBe(false);
     expect(again.stdout).toContain('done    blob:install');
     expect(summaryOf(again.stdout)).toMatch(/ran 1 tasks, skipped 3, failed 0/);
     for (const file of ['data', 'second']) expect(sizeOf(path.join(work, 'image/blob/opt/hermit/share/blob', file))).toBe(16 * 1024);
     // The rerun installed into an empty image: nothing of the killed run is left in it.
     expect(existsSync(path.join(work, 'image/blob/opt/hermit/share/blob/first-run-only'))).toBe(false);
+    // Every step of the rerun ended: none is recorded as running.
+    expect(readdirSync(path.join(work, 'running'))).toEqual([]);
   });
 
   it('between making the work-directory lock and writing its pid: the empty lock is taken over', async () => {

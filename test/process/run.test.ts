@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StepFailure, explainExit, runStep, shellQuote, tailLines } from '../../src/process/run.js';
+import { procStat } from '../../src/process/proc.js';
 import { tempDir } from '../support/tmp.js';
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
@@ -33,6 +34,21 @@ describe('running a step', () => {
     expect((killed as StepFailure).message).toMatch(/was killed by SIGSEGV \(segmentation fault\)/);
     expect(explainExit(137, undefined)).toMatch(/SIGKILL/);
     expect(explainExit(2, undefined)).toBe('exited with code 2');
+  });
+
+  it('tells its watcher the process group of the step while it runs', async () => {
+    const dir = await tempDir();
+    const events: string[] = [];
+    const group = {
+      started: (pgid: number) => events.push(`started ${pgid} ${procStat(pgid)?.pgrp}`),
+      ended: (pgid: number) => events.push(`ended ${pgid}`),
+    };
+    await runStep(['sh', '-c', 'echo $$ > pid'], { cwd: dir, env, logFile: path.join(dir, 'x.log'), group });
+    const pid = Number(readFileSync(path.join(dir, 'pid'), 'utf8'));
+    // The step leads a group of its own: the group's id is its pid.
+    expect(events).toEqual([`started ${pid} ${pid}`, `ended ${pid}`]);
+    await expect(runStep(['false'], { cwd: dir, env, logFile: path.join(dir, 'x.log'), group })).rejects.toThrow(StepFailure);
+    expect(events.filter((event) => event.startsWith('ended'))).toHaveLength(2);
   });
 
   it('quotes only what needs quoting', () => {
