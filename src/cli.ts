@@ -1,3 +1,4 @@
+import { cancelForClosedOutput } from './commands/interrupt.js';
 import { parseOsabiArgs } from './commands/osabi-args.js';
 import { UserError, asFileSystemError } from './errors.js';
 import { printFailure } from './ui/failure.js';
@@ -13,10 +14,14 @@ import { printFailure } from './ui/failure.js';
  */
 export async function main(argv: readonly string[]): Promise<number> {
   process.exitCode = 0;
-  // `hermit-toolchain list | head` closes our stdout early: that is not an error.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      // `hermit-toolchain list | head` closes our stdout early: that is not an error. A build
+      // that has steps running ends them first (and exits 141, as if by SIGPIPE).
+      if (error.code === 'EPIPE') {
+        if (!cancelForClosedOutput()) process.exit(process.exitCode ?? 0);
+        return;
+      }
       // The terminal is gone (SIGHUP comes with it): what is printed is lost, but the run must
       // still end its steps rather than die here and leave them running.
       if (error.code === 'EIO') return;

@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { runCli, startCli, summaryOf } from '../support/cli.js';
+import { CLI, runCli, startCli, summaryOf } from '../support/cli.js';
 import { alive, fileExists, succeeds, killQuietly, makeBlobFixture, releaseHeldResponses, sha256, sizeOf, waitFor } from '../support/faults.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -119,5 +120,48 @@ describe('the orchestrator interrupted (SIGTERM)', () => {
     await succeeds([...args, 'fetch']);
     expect(fixture.ranges.at(-1)).toBe(`bytes=${half}-`);
     expect(sha256(readFileSync(fixture.cached(cache)))).toBe(sha256(fixture.tarball));
+  });
+});
+
+describe('the output closed early (`build | head -1`)', () => {
+  it('ends every running step, exits 141 as if by SIGPIPE, without a stack trace, and the rerun succeeds', async () => {
+    const root = await tempDir();
+    const sleeper = path.join(root, 'sleeper');
+    const go = path.join(root, 'go');
+    const resume = path.join(root, 'resume');
+    const fixture = await makeBlobFixture(root, { size: 16 * 1024 });
+    const recipe = path.join(fixture.dir, 'recipes/blob.yaml');
+    writeFileSync(recipe, `${readFileSync(recipe, 'utf8')}  - [sh, -c, "test -e ${resume} || { sleep 60 & echo $! > ${sleeper}; wait; }"]\n`);
+    // Finishes only when told, so that the build writes a line after the reader has gone.
+    writeFileSync(
+      path.join(fixture.dir, 'recipes/later.yaml'),
+      `name: later\nversion: "1"\nsummary: later\nlicense: MIT\nbuild:\n  - [sh, -c, "while ! test -e ${go}; do sleep 0.05; done"]\n`,
+    );
+    const work = path.join(root, 'work');
+    const args = ['--toolchain', fixture.dir, '--work', work, '--cache', path.join(root, 'cache'), '--jobs', '2'];
+
+    const running = spawn(process.execPath, [CLI, ...args, 'build'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+    onTestFinished(() => void (running.pid && killQuietly(running.pid)));
+    let stderr = '';
+    running.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)));
+    await waitFor(fileExists(sleeper), 'the install step');
+    const step = Number(readFileSync(sleeper, 'utf8'));
+    onTestFinished(() => killQuietly(step));
+    // The reader goes away, as `head -1` does once it has its line.
+    running.stdout.destroy();
+    writeFileSync(go, '');
+
+    expect(await exited).toBe(141);
+    expect(stderr.split('\n').filter((line) => line !== ''), stderr).toEqual(['SIGPIPE (the output was closed): stopping every running step']);
+    await waitFor(() => !alive(step), 'the step to end', 2000);
+    expect(existsSync(path.join(work, '.lock'))).toBe(false);
+    expect(existsSync(path.join(work, 'state/blob/install'))).toBe(false);
+
+    writeFileSync(resume, '');
+    // The task whose line met the closed pipe had finished: only the install runs again.
+    const again = await succeeds(args.concat('build'));
+    expect(again.stdout).toContain('done    blob:install');
+    expect(summaryOf(again.stdout)).toMatch(/ran 1 tasks, skipped 4, failed 0/);
   });
 });
