@@ -101,6 +101,33 @@ export async function runStep(argv: readonly string[], options: RunOptions): Pro
   throw new StepFailure(argv, result.exitCode, result.signal);
 }
 
+export interface CapturedRun {
+  /** Undefined when the process was killed by a signal; 127 when it could not be started. */
+  readonly exitCode: number | undefined;
+  readonly signal: string | undefined;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs one argv (no shell) to read its answer: a tool whose output is the result (dpkg, not a
+ * build step), so the output is gathered instead of logged. It never throws for the exit
+ * status: the caller says what a failure means, and can build a StepFailure from the result.
+ */
+export async function runCaptured(argv: readonly string[], options: { readonly cwd?: string; readonly env?: Readonly<Record<string, string>> } = {}): Promise<CapturedRun> {
+  const { execa } = await import('execa');
+  const result = await execa(argv[0]!, argv.slice(1), {
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.env ? { env: options.env, extendEnv: false } : {}),
+    stdin: 'ignore',
+    reject: false,
+  });
+  if (result.exitCode === undefined && result.signal === undefined) {
+    return { exitCode: 127, signal: undefined, stdout: '', stderr: result.originalMessage || result.shortMessage || 'the command could not be started' };
+  }
+  return { exitCode: result.exitCode, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
+
 /** The last `count` lines of a log (read from its end, so a huge gcc log costs nothing). */
 export async function tailLines(file: string, count: number): Promise<string[]> {
   let handle;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StepFailure, explainExit, runStep, shellQuote, tailLines } from '../../src/process/run.js';
+import { StepFailure, explainExit, runCaptured, runStep, shellQuote, tailLines } from '../../src/process/run.js';
 import { procStat } from '../../src/process/proc.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -63,5 +63,18 @@ describe('running a step', () => {
     expect(tail.slice(0, 2)).toEqual(['99999', '100000']);
     expect(tail[2]).toMatch(/^=> ok after/);
     expect(await tailLines(path.join(dir, 'missing.log'), 3)).toEqual([]);
+  });
+
+  it('gathers the output of a tool it asks, and says how it ended instead of throwing', async () => {
+    const dir = await tempDir();
+    expect(await runCaptured(['sh', '-c', 'pwd; echo "$ONLY"; echo err >&2; exit 3'], { cwd: dir, env: { ...env, ONLY: 'x' } })).toEqual({
+      exitCode: 3,
+      signal: undefined,
+      stdout: `${dir}\nx`,
+      stderr: 'err',
+    });
+    expect(await runCaptured(['printenv', 'VITEST'], { env })).toMatchObject({ exitCode: 1, stdout: '' });
+    expect(await runCaptured(['no-such-command-here'])).toMatchObject({ exitCode: 127, stdout: '', stderr: expect.stringMatching(/ENOENT/) });
+    expect(await runCaptured(['sh', '-c', 'kill -TERM $$'])).toMatchObject({ exitCode: undefined, signal: 'SIGTERM' });
   });
 });
