@@ -11,7 +11,6 @@ import { schedule } from './schedule.js';
 import { TaskState } from '../workdir/state.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe } from '../recipes/schema.js';
-import { HostPackages } from '../package/shlibs.js';
 import { hashOverride } from '../sources/override.js';
 import { hashPatches } from '../sources/patch.js';
 import { retryFromEnvironment } from '../sources/download.js';
@@ -89,7 +88,6 @@ export async function prepareBuild(options: PrepareOptions): Promise<Prepared> {
     jobs: options.jobs,
     baseEnv: baseEnvironment(process.env),
     outDir: options.outDir ?? layout.out,
-    host: new HostPackages(),
   };
   for (const recipe of plan.recipes) checkRecipe(ctx, recipe);
   const sourceIds = new Map<string, string>();

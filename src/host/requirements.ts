@@ -24,7 +24,7 @@ function stepCommands(recipe: Recipe): string[] {
  * What a recipe needs of the host beyond its `tools` list: what its steps run by name, patch
  * for a patch series, git for a git source, the decompressor of its archive (gzip and zip are
  * read natively), and for a packaged recipe what packaging runs (the compressor, strip for host
- * binaries, dpkg and ldconfig for shared-library dependencies).
+ * binaries, dpkg, and dpkg-shlibdeps for shared-library dependencies).
  */
 export function impliedTools(recipe: Recipe, packageCompressor: string | undefined): string[] {
   const tools = stepCommands(recipe);
@@ -34,7 +34,7 @@ export function impliedTools(recipe: Recipe, packageCompressor: string | undefin
   for (const [suffix, command] of DECOMPRESSORS) if (suffix.test(file)) tools.push(command);
   if (recipe.package) {
     if (packageCompressor) tools.push(packageCompressor);
-    tools.push('strip', 'dpkg', 'ldconfig');
+    tools.push('strip', 'dpkg', 'dpkg-shlibdeps');
   }
   return tools;
 }

@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../errors.js';
-import { hasDebugOrSymbols, readDynamic, readElfIdentity, type ElfIdentity } from '../formats/elf-dynamic.js';
+import { hasDebugOrSymbols, readElfIdentity, type ElfIdentity } from '../formats/elf-dynamic.js';
 import type { Profile } from '../recipes/profile.js';
 import { digestHex, sha256Hex } from '../hash.js';
 import type { Recipe } from '../recipes/schema.js';
@@ -10,9 +10,10 @@ import { ARCH_MACHINES, isHostBinary, isSharedLibraryName, targetDirs, type Plac
 import { formatDescription, formatStanza, pinOwnDepends, wrap, type OwnVersions, type Stanza } from './control.js';
 import { assembleDeb, writeControlMember, writeDataMember, writeFileAtomic, type DataFile } from './deb.js';
 import { changelogText, copyrightFile, gzipDeterministic, lintianOverrides, type DocInputs } from './docs.js';
-import type { HostPackages } from './shlibs.js';
 import { PackageError } from './errors.js';
 import { readImage } from './image.js';
+import { simplifyDepends } from './relations.js';
+import { hostArchitecture, shlibDepends } from './shlibs.js';
 import { stripHostBinary } from './strip.js';
 import { withParents, type TreeEntry } from './tree.js';
 import { VersionError, debFileName, parseVersion } from './version.js';
@@ -43,7 +44,8 @@ export interface RecipePackageOptions {
   /** The recipe's install image (`<work>/image/<recipe>`); a meta recipe has none. */
   readonly imageDir: string;
   readonly outDir: string;
-  readonly host: HostPackages;
+  /** A folder of the package's own for dpkg-shlibdeps (made, then removed). */
+  readonly scratchDir: string;
   readonly threads?: number;
   readonly log?: (line: string) => Promise<void>;
 }
@@ -85,8 +87,8 @@ function generatedDescription(recipe: Recipe, profile: Profile, empty: boolean):
 }
 
 interface Classified {
-  /** Host binaries by image path. */
-  readonly hostBinaries: ReadonlyMap<string, ElfIdentity>;
+  /** Host binaries by image path, with the file holding each. */
+  readonly hostBinaries: ReadonlyMap<string, string>;
   /** Target folders that hold objects or archives. */
   readonly targetCodeDirs: readonly string[];
 }
@@ -96,9 +98,9 @@ interface Classified {
  * architecture and the lintian overrides, and those are part of the data member itself, so
  * this happens before anything is written.
  */
-async function classifyImage(image: readonly TreeEntry[], where: Placement, hostArchitecture: string): Promise<Classified> {
-  const hostMachine = ARCH_MACHINES[hostArchitecture];
-  const hostBinaries = new Map<string, ElfIdentity>();
+async function classifyImage(image: readonly TreeEntry[], where: Placement, hostArch: string): Promise<Classified> {
+  const hostMachine = ARCH_MACHINES[hostArch];
+  const hostBinaries = new Map<string, string>();
   const targetCodeDirs = new Set<string>();
   for (const entry of image) {
     if (entry.type !== 'file' || typeof entry.source !== 'string') continue;
@@ -110,10 +112,10 @@ async function classifyImage(image: readonly TreeEntry[], where: Placement, host
       throw new PackageError(`/${entry.path}: ${describeError(error)}`, [], { cause: error });
     }
     if (identity && hostMachine === undefined) {
-      throw new PackageError(`cannot tell host binaries from target code on a ${hostArchitecture} host (known: ${Object.keys(ARCH_MACHINES).join(', ')})`, [`/${entry.path}`]);
+      throw new PackageError(`cannot tell host binaries from target code on a ${hostArch} host (known: ${Object.keys(ARCH_MACHINES).join(', ')})`, [`/${entry.path}`]);
     }
     if (identity && isHostBinary(entry.path, identity, where, hostMachine!)) {
-      hostBinaries.set(entry.path, identity);
+      hostBinaries.set(entry.path, entry.source);
     } else if (identity || isArchive(head)) {
       // Objects and archives of objects: what lintian calls a binary or object.
       for (const dir of targetDirs(where)) if (entry.path.startsWith(dir)) targetCodeDirs.add(dir);
@@ -144,27 +146,6 @@ function docEntries(recipe: Recipe, profile: Profile, version: string, overrides
   return files.map(([file, data]) => ({ path: file, type: 'file', mode: 0o644, mtime: profile.sourceDateEpoch, size: data.length, source: data }));
 }
 
-interface Needed {
-  readonly soname: string;
-  readonly by: string;
-  readonly identity: ElfIdentity;
-}
-
-/** `PKG (>= VERSION)` for each host library the binaries need and the package does not ship. */
-async function hostDepends(needed: readonly Needed[], shipped: ReadonlySet<string>, host: HostPackages, packageName: string): Promise<string[]> {
-  const found = new Map<string, string>();
-  const missing: string[] = [];
-  for (const { soname, by, identity } of needed) {
-    // Libraries the package ships itself need no dependency (dpkg-shlibdeps skips them too).
-    if (shipped.has(soname)) continue;
-    const dependency = await host.dependencyFor(soname, identity);
-    if (!dependency) missing.push(`${soname} (needed by /${by})`);
-    else found.set(dependency.name, dependency.version);
-  }
-  if (missing.length > 0) throw new PackageError(`no installed package provides the shared libraries that ${packageName} needs`, [...new Set(missing)]);
-  return [...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, version]) => `${name} (>= ${version})`);
-}
-
 /** md5sums: every file and hard link, by path, as dh_md5sums writes it. */
 function md5sumsFile(files: readonly DataFile[], sums: ReadonlyMap<string, string>): string {
   return files
@@ -179,7 +160,7 @@ function md5sumsFile(files: readonly DataFile[], sums: ReadonlyMap<string, strin
  * of the same package there. Refuses an image with anything outside the profile prefix.
  */
 export async function buildRecipePackage(options: RecipePackageOptions): Promise<BuiltPackage> {
-  const { recipe, profile, host } = options;
+  const { recipe, profile } = options;
   const spec = recipe.package;
   if (!spec) throw new PackageError(`recipe ${recipe.name} has no package section`);
   const log = options.log ?? (async () => {});
@@ -192,9 +173,9 @@ export async function buildRecipePackage(options: RecipePackageOptions): Promise
   const image = (await readImage(recipe.name, options.imageDir, profile.prefix)).map((entry) =>
     entry.type === 'file' && isSharedLibraryName(entry.path) ? { ...entry, mode: entry.mode & ~0o111 } : entry,
   );
-  const hostArchitecture = await host.architecture();
-  const { hostBinaries, targetCodeDirs } = await classifyImage(image, where, hostArchitecture);
-  const architecture = hostBinaries.size > 0 ? hostArchitecture : 'all';
+  const hostArch = await hostArchitecture();
+  const { hostBinaries, targetCodeDirs } = await classifyImage(image, where, hostArch);
+  const architecture = hostBinaries.size > 0 ? hostArch : 'all';
   const overrides = lintianOverrides({
     packageName: spec.name,
     prefix: where.prefix,
@@ -203,19 +184,26 @@ export async function buildRecipePackage(options: RecipePackageOptions): Promise
   });
   const entries = [...image, ...docEntries(recipe, profile, version, overrides)];
 
+  // The symbols a binary uses are in its dynamic symbol table, which strip keeps: the image's
+  // files serve dpkg-shlibdeps as well as the stripped copies would.
+  const shlibs = await shlibDepends({
+    packageName: spec.name,
+    scratch: options.scratchDir,
+    binaries: hostBinaries,
+    links: new Map(image.filter((entry) => entry.type === 'symlink').map((entry) => [entry.path, entry.linkTarget!])),
+    log,
+  });
+
   const sums = new Map<string, string>();
-  const needed: Needed[] = [];
   let stripped = 0;
   const data = await writeDataMember(withParents(entries, epoch), packOptions, async (entry, name, contents) => {
     let stored = contents;
-    const identity = hostBinaries.get(entry.path);
-    if (identity) {
+    if (hostBinaries.has(entry.path)) {
       try {
         if (hasDebugOrSymbols(contents)) {
           stored = await stripHostBinary(contents, entry.path);
           stripped += 1;
         }
-        for (const soname of readDynamic(stored)?.needed ?? []) needed.push({ soname, by: entry.path, identity });
       } catch (error) {
         throw new PackageError(`/${entry.path}: ${describeError(error)}`, [], { cause: error });
       }
@@ -224,8 +212,7 @@ export async function buildRecipePackage(options: RecipePackageOptions): Promise
     return stored;
   });
 
-  const shipped = new Set(entries.map((entry) => path.posix.basename(entry.path)));
-  const depends = [...new Set([...pinOwnDepends(spec.depends, options.own), ...(await hostDepends(needed, shipped, host, spec.name))])];
+  const depends = simplifyDepends([...pinOwnDepends(spec.depends, options.own), ...shlibs]);
   const stanza: Stanza = [
     ['Package', spec.name],
     ['Version', version],

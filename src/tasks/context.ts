@@ -3,7 +3,6 @@ import type { CompilerCache } from '../cache/ccache.js';
 import type { Jobserver } from '../process/jobserver.js';
 import { transitiveNeeds, type PlannedTask, type TaskKind } from '../plan/plan.js';
 import type { TaskState } from '../workdir/state.js';
-import type { HostPackages } from '../package/shlibs.js';
 import { expandStep, type PlaceholderValues } from '../recipes/expand.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe, Step } from '../recipes/schema.js';
@@ -26,8 +25,6 @@ export interface BuildContext {
   readonly warn?: ((task: PlannedTask, line: string) => void) | undefined;
   /** Where package tasks write .deb files (`--out`, default `<work>/out`). */
   readonly outDir: string;
-  /** The host's package database, for shared-library dependencies (one per build, it caches). */
-  readonly host?: HostPackages;
   /** Progress of a running task (download bytes), for the terminal view. */
   readonly onProgress?: ((task: PlannedTask, text: string) => void) | undefined;
 }

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { TaskError } from '../errors.js';
 import { PackageError } from '../package/errors.js';
 import { buildRecipePackage, ownVersions } from '../package/recipe-deb.js';
-import { HostPackages } from '../package/shlibs.js';
 import { appendLog } from '../process/run.js';
 import { recipeOf } from './context.js';
 import type { TaskKindModule } from './kind.js';
@@ -13,8 +12,6 @@ interface OutputRecord {
   readonly file: string;
   readonly size: number;
 }
-
-const sharedHost = new HostPackages();
 
 /**
  * package: the recipe's image becomes `<out>/NAME_VERSION_ARCH.deb`. The task records what it
@@ -39,8 +36,8 @@ export const packageKind: TaskKindModule = {
       prefix: profile.prefix,
       target: profile.target,
       compression: profile.compression,
-      // Facts of the host (the installed libc6 version behind a Depends, the strip and xz
-      // used) are not inputs here: a rebuilt image repacks, an upgraded host alone does not.
+      // Facts of the host (the symbols files behind a Depends, the strip and xz used) are
+      // not inputs here: a rebuilt image repacks, an upgraded host alone does not.
     };
   },
   async outputsPresent(ctx, task) {
@@ -61,7 +58,7 @@ export const packageKind: TaskKindModule = {
         own: ownVersions(ctx.toolchain.recipes.values(), ctx.toolchain.profile),
         imageDir: ctx.layout.image(recipe.name),
         outDir: ctx.outDir,
-        host: ctx.host ?? sharedHost,
+        scratchDir: ctx.layout.shlibdeps(recipe.name),
         log: (line) => appendLog(logFile, line),
       });
       const record: OutputRecord = { file: path.basename(built.file), size: built.size };

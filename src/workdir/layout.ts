@@ -21,6 +21,10 @@ export class WorkLayout {
   restoring(recipe: string): string {
     return path.join(this.root, 'image', `.restoring-${recipe}`);
   }
+  /** The package build tree dpkg-shlibdeps reads while the recipe is packaged (beside the image: its files are hard-linked). */
+  shlibdeps(recipe: string): string {
+    return path.join(this.root, 'image', `.shlibdeps-${recipe}`);
+  }
   stage(recipe: string): string {
     return path.join(this.root, 'stage', recipe);
   }
@@ -71,6 +75,6 @@ export class WorkLayout {
   }
   /** Everything a recipe owns in the work directory (what `clean RECIPE` removes). */
   recipeDirs(recipe: string): string[] {
-    return [this.src(recipe), this.obj(recipe), this.image(recipe), this.stage(recipe), this.logs(recipe), this.stateDir(recipe)];
+    return [this.src(recipe), this.obj(recipe), this.image(recipe), this.shlibdeps(recipe), this.stage(recipe), this.logs(recipe), this.stateDir(recipe)];
   }
 }

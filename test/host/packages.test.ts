@@ -36,7 +36,7 @@ describe('tool requirements', () => {
       install: [['sh', '-c', 'make install'], ['/usr/bin/install', 'x', 'y']],
       package: { name: 'gcc-hermit' },
     });
-    expect(impliedTools(gcc, 'xz')).toEqual(['make', 'sh', 'patch', 'xz', 'xz', 'strip', 'dpkg', 'ldconfig']);
+    expect(impliedTools(gcc, 'xz')).toEqual(['make', 'sh', 'patch', 'xz', 'xz', 'strip', 'dpkg', 'dpkg-shlibdeps']);
     const git = recipe('lwip', { source: { git: { url: 'https://example.org/lwip.git', commit: 'b'.repeat(40) } } });
     expect(impliedTools(git, 'xz')).toEqual(['git']);
     expect(impliedTools(recipe('newlib', { source: { url: 'https://example.org/newlib-3.3.0.tar.gz', sha256: 'c'.repeat(64) } }), undefined)).toEqual([]);
@@ -50,7 +50,7 @@ describe('tool requirements', () => {
     expect(requirements).toEqual([
       { command: 'cmake', neededBy: ['b'] },
       { command: 'dpkg', neededBy: ['a'] },
-      { command: 'ldconfig', neededBy: ['a'] },
+      { command: 'dpkg-shlibdeps', neededBy: ['a'] },
       { command: 'make', neededBy: ['a', 'b'] },
       { command: 'strip', neededBy: ['a'] },
       { command: 'zstd', neededBy: ['a'] },

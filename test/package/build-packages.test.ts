@@ -8,6 +8,8 @@ import { executeBuild, prepareBuild, type BuildOutcome } from '../../src/engine/
 import { withPackaging } from '../../src/commands/packaging.js';
 import { CounterBudget } from '../../src/process/budget.js';
 import { writeRepository } from '../../src/package/repo.js';
+import { ShlibdepsError } from '../../src/package/shlibs.js';
+import { TaskError } from '../../src/errors.js';
 import { loadToolchain } from '../../src/recipes/load.js';
 import { aptSandbox } from '../support/apt-sandbox.js';
 import { writeDebFixture } from '../support/deb-fixture.js';
@@ -38,7 +40,7 @@ describe('packages of a build', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   beforeAll(async () => {
     root = mkdtempSync(path.join(os.tmpdir(), 'ht-debs-'));
-    toolchainDir = await writeDebFixture(path.join(root, 'toolchain'), { withOutside: true });
+    toolchainDir = await writeDebFixture(path.join(root, 'toolchain'), { withOutside: true, withUnresolved: true });
     const outcome = await build(toolchainDir, path.join(root, 'work'), recipes);
     expect(outcome.errors.map((e) => String(e.error))).toEqual([]);
     out = path.join(root, 'work', 'out');
@@ -51,8 +53,9 @@ describe('packages of a build', () => {
 
   it('fills the control file: architecture from the contents, pinned and shared-library dependencies', () => {
     const hello = deb('hello-hermit_2.40-1_amd64.deb');
-    const libc6 = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'libc6']).toString();
-    expect(dpkgDeb('--field', hello, 'Architecture', 'Depends')).toBe(`Architecture: amd64\nDepends: libc6 (>= ${libc6})\n`);
+    // A program that uses only libc (and a library it ships) needs the oldest libc6 with the
+    // symbols it uses, as Debian's symbols file says: an upstream version, no Debian revision.
+    expect(dpkgDeb('--field', hello, 'Architecture', 'Depends')).toMatch(/^Architecture: amd64\nDepends: libc6 \(>= 2\.\d+\)\n$/);
     expect(dpkgDeb('--field', deb(PACKAGES[2]!), 'Architecture', 'Depends')).toBe('Architecture: all\nDepends: hello-hermit (= 2.40-1)\n');
     expect(dpkgDeb('--field', deb(PACKAGES[0]!), 'Depends')).toBe('hello-hermit (= 2.40-1), libfake-hermit (= 1.0+git20230101-1)\n');
     const control = dpkgDeb('--field', hello);
@@ -103,14 +106,17 @@ describe('packages of a build', () => {
     for (const sub of ['info', 'updates', 'triggers']) mkdirSync(path.join(admin, sub), { recursive: true });
     writeFileSync(path.join(admin, 'available'), '');
     const dpkg = (args: string[]) => execa('dpkg', [`--root=${inst}`, `--log=${path.join(inst, 'dpkg.log')}`, ...args], { reject: false, all: true });
-    // An empty database lacks libc6: the dependency found through DT_NEEDED must stop dpkg.
+    // An empty database lacks libc6: the dependency dpkg-shlibdeps found must stop dpkg.
     writeFileSync(path.join(admin, 'status'), '');
     const refused = await dpkg(['-i', deb('hello-hermit_2.40-1_amd64.deb')]);
     expect(refused.exitCode).toBe(1);
     expect(refused.all).toMatch(/hello-hermit depends on libc6 \(>= [^)]+\); however:\s+Package libc6 is not installed/);
     await dpkg(['--purge', 'hello-hermit']);
-    // With the machine's libc6 entry in the private database, everything installs.
-    writeFileSync(path.join(admin, 'status'), `${execFileSync('dpkg-query', ['-s', 'libc6']).toString()}\n`);
+    // With the machine's libc6 entry in the private database, at the oldest version the Depends
+    // allow (a machine that is behind this one), everything installs.
+    const oldest = /libc6 \(>= ([^)]+)\)/.exec(dpkgDeb('--field', deb('hello-hermit_2.40-1_amd64.deb'), 'Depends'))![1]!;
+    const libc6 = execFileSync('dpkg-query', ['-s', 'libc6']).toString().replace(/^Version: .*$/m, `Version: ${oldest}`);
+    writeFileSync(path.join(admin, 'status'), `${libc6}\n`);
     const installed = await dpkg(['-i', ...PACKAGES.map(deb)]);
     expect(installed.exitCode, installed.all).toBe(0);
     expect(execFileSync(path.join(inst, 'opt/hermit/bin/x86_64-hermit-hello')).toString()).toBe('hello from libgreet\n');
@@ -198,5 +204,21 @@ describe('packages of a build', () => {
     expect(error.details).toEqual(['/etc', '/etc/outside.conf']);
     expect(existsSync(path.join(work, 'out', 'outside-hermit_1-1_amd64.deb'))).toBe(false);
     expect(existsSync(path.join(work, 'out', 'outside-hermit_1-1_all.deb'))).toBe(false);
+  }, 120_000);
+
+  it('fails the package task with dpkg-shlibdeps\' messages when a binary needs a library no package has', async () => {
+    const work = path.join(root, 'work-needy');
+    const outcome = await build(toolchainDir, work, ['needy']);
+    expect(outcome.failed).toBe(1);
+    const error = outcome.errors[0]!.error;
+    expect(error).toBeInstanceOf(TaskError);
+    const { recipe, task, message, details, cause } = error as TaskError;
+    expect([recipe, task]).toEqual(['needy', 'package']);
+    expect(message).toMatch(/^needy: package: no shared-library dependencies for needy-hermit: dpkg-shlibdeps exited with code \d+$/);
+    expect(details[0]).toMatch(/^error: cannot find library libgone\.so\.1 needed by \/opt\/hermit\/bin\/needy /);
+    expect(cause).toBeInstanceOf(ShlibdepsError);
+    expect(readFileSync(path.join(work, 'logs/needy/package.log'), 'utf8')).toContain('cannot find library libgone.so.1');
+    expect(readdirSync(path.join(work, 'image'))).toEqual(['needy']);
+    expect(readdirSync(path.join(work, 'out')).filter((f) => f.endsWith('.deb'))).toEqual([]);
   }, 120_000);
 });

@@ -12,9 +12,12 @@ import path from 'node:path';
  *    Architecture: all, depends on hello-hermit.
  *  - meta: no source and no steps, only a package depending on both.
  *  - outside (only when asked for): installs a file under /etc, which packaging must refuse.
+ *  - needy (only when asked for): installs a program linked against a library it leaves in its
+ *    build folder, which no package has: dpkg-shlibdeps must fail the package task.
  */
 export interface DebFixtureOptions {
   readonly withOutside?: boolean;
+  readonly withUnresolved?: boolean;
   /** Extra profile lines (toolchain.yaml). */
   readonly profile?: string;
 }
@@ -104,6 +107,28 @@ install:
   - [sh, -c, "mkdir -p {image}/etc {image}{prefix}/bin && echo x > {image}/etc/outside.conf && echo y > {image}{prefix}/bin/fine"]
 package:
   name: outside-hermit
+`,
+    );
+  }
+  if (options.withUnresolved) {
+    const steps = [
+      'set -e',
+      'mkdir -p {image}{prefix}/bin',
+      `printf '%s\\n' 'int gone(void) {{ return 0; }' > gone.c`,
+      'gcc -shared -fPIC -Wl,-soname,libgone.so.1 -o libgone.so.1 gone.c',
+      `printf '%s\\n' 'int gone(void);' 'int main(void) {{ return gone(); }' > needy.c`,
+      'gcc -o {image}{prefix}/bin/needy needy.c ./libgone.so.1',
+    ].join('\n');
+    await recipe(
+      'needy',
+      `name: needy
+version: "1"
+summary: needs a library nobody ships
+license: MIT
+install:
+  - [sh, -c, ${JSON.stringify(steps)}]
+package:
+  name: needy-hermit
 `,
     );
   }
