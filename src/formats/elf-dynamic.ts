@@ -2,8 +2,8 @@ import { ElfError } from './elf.js';
 
 /**
  * What packaging needs to know about an ELF file: its identity (class, byte order, OS/ABI, type,
- * machine), the dynamic section the loader reads (DT_NEEDED, DT_SONAME, DT_RUNPATH) and whether
- * it still carries a symbol table or debug sections. 32- and 64-bit, both byte orders. Pure:
+ * machine) and whether it still carries a symbol table or debug sections (what the dynamic
+ * section asks of the host is dpkg-shlibdeps' to read). 32- and 64-bit, both byte orders. Pure:
  * bytes in, values out; a file that is not ELF gives `undefined`, a damaged one an ElfError.
  */
 
@@ -11,17 +11,7 @@ export const ET_REL = 1;
 export const ET_EXEC = 2;
 export const ET_DYN = 3;
 
-const PT_LOAD = 1;
-const PT_DYNAMIC = 2;
-const PT_INTERP = 3;
 const SHT_SYMTAB = 2;
-const DT_NULL = 0;
-const DT_NEEDED = 1;
-const DT_STRTAB = 5;
-const DT_STRSZ = 10;
-const DT_SONAME = 14;
-const DT_RPATH = 15;
-const DT_RUNPATH = 29;
 
 export interface ElfIdentity {
   readonly is64: boolean;
@@ -67,13 +57,6 @@ class Reader {
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ElfError(`${what} at offset ${offset} is too large`);
     return Number(value);
   }
-  /** A d_tag: the tags we read are small, so larger ones (OS and processor ranges) read as -1. */
-  tag(offset: number): number {
-    if (!this.is64) return this.u32(offset, 'd_tag');
-    this.check(offset, 8, 'd_tag');
-    const value = this.view.getBigInt64(offset, this.little);
-    return value >= 0n && value < 0x7fffffffn ? Number(value) : -1;
-  }
   /** A NUL-terminated string starting at `offset`, not reading past `end`. */
   string(offset: number, end: number, what: string): string {
     this.check(offset, 1, what);
@@ -99,83 +82,6 @@ export function readElfIdentity(bytes: Uint8Array): ElfIdentity | undefined {
   const r = reader(bytes);
   if (!r) return undefined;
   return { is64: r.is64, littleEndian: r.little, osabi: bytes[7]!, type: r.u16(16, 'e_type'), machine: r.u16(18, 'e_machine') };
-}
-
-interface ProgramHeader {
-  readonly type: number;
-  readonly offset: number;
-  readonly vaddr: number;
-  readonly filesz: number;
-}
-
-function programHeaders(r: Reader): ProgramHeader[] {
-  const phoff = r.word(r.is64 ? 32 : 28, 'e_phoff');
-  const entsize = r.u16(r.is64 ? 54 : 42, 'e_phentsize');
-  const count = r.u16(r.is64 ? 56 : 44, 'e_phnum');
-  const headers: ProgramHeader[] = [];
-  for (let i = 0; i < count; i++) {
-    const at = phoff + i * entsize;
-    headers.push(
-      r.is64
-        ? { type: r.u32(at, 'p_type'), offset: r.word(at + 8, 'p_offset'), vaddr: r.word(at + 16, 'p_vaddr'), filesz: r.word(at + 32, 'p_filesz') }
-        : { type: r.u32(at, 'p_type'), offset: r.word(at + 4, 'p_offset'), vaddr: r.word(at + 8, 'p_vaddr'), filesz: r.word(at + 16, 'p_filesz') },
-    );
-  }
-  return headers;
-}
-
-/** File offset of a virtual address, through the loadable segment that maps it. */
-function offsetOfAddress(loads: readonly ProgramHeader[], address: number): number {
-  const segment = loads.find((p) => address >= p.vaddr && address < p.vaddr + p.filesz);
-  if (!segment) throw new ElfError(`address 0x${address.toString(16)} is in no loadable segment`);
-  return address - segment.vaddr + segment.offset;
-}
-
-export interface ElfDynamic {
-  /** DT_NEEDED entries in file order. */
-  readonly needed: readonly string[];
-  readonly soname: string | undefined;
-  /** DT_RUNPATH, or DT_RPATH when there is no RUNPATH (the loader ignores RPATH then). */
-  readonly runpath: string | undefined;
-  /** Whether the file names a program interpreter (PT_INTERP): a dynamically linked program. */
-  readonly hasInterpreter: boolean;
-}
-
-/**
- * The dynamic section as the loader sees it: found through the PT_DYNAMIC program header and
- * its string table through DT_STRTAB, so fully stripped files (no section headers) work too.
- * Undefined for files without a dynamic section (objects, static programs) and for non-ELF.
- */
-export function readDynamic(bytes: Uint8Array): ElfDynamic | undefined {
-  const r = reader(bytes);
-  if (!r) return undefined;
-  const headers = programHeaders(r);
-  const dynamic = headers.find((p) => p.type === PT_DYNAMIC);
-  if (!dynamic) return undefined;
-  const loads = headers.filter((p) => p.type === PT_LOAD);
-  const entrySize = r.is64 ? 16 : 8;
-  const entries: Array<[tag: number, value: number]> = [];
-  for (let at = dynamic.offset; at + entrySize <= dynamic.offset + dynamic.filesz; at += entrySize) {
-    const tag = r.tag(at);
-    if (tag === DT_NULL) break;
-    entries.push([tag, r.word(at + entrySize / 2, 'd_val')]);
-  }
-  const valueOf = (tag: number): number | undefined => entries.find(([t]) => t === tag)?.[1];
-  const strtabAddress = valueOf(DT_STRTAB);
-  const names = (tag: number): string[] => {
-    const wanted = entries.filter(([t]) => t === tag);
-    if (wanted.length === 0) return [];
-    if (strtabAddress === undefined) throw new ElfError('dynamic section without DT_STRTAB');
-    const strtab = offsetOfAddress(loads, strtabAddress);
-    const end = strtab + (valueOf(DT_STRSZ) ?? bytes.length - strtab);
-    return wanted.map(([, offset]) => r.string(strtab + offset, end, 'dynamic string'));
-  };
-  return {
-    needed: names(DT_NEEDED),
-    soname: names(DT_SONAME)[0],
-    runpath: names(DT_RUNPATH)[0] ?? names(DT_RPATH)[0],
-    hasInterpreter: headers.some((p) => p.type === PT_INTERP),
-  };
 }
 
 /**
