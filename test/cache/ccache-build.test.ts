@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { HOST_COMPILERS } from '../../src/cache/ccache.js';
+import { which } from '../../src/process/which.js';
 import { runCli } from '../support/cli.js';
 import { makeFixture } from '../support/fixture.js';
 import { tempDir } from '../support/tmp.js';
@@ -10,6 +12,21 @@ import { tempDir } from '../support/tmp.js';
 function ccacheCounters(dir: string): Record<string, number> {
   const text = execFileSync('ccache', ['--print-stats'], { env: { ...process.env, CCACHE_DIR: dir } }).toString();
   return Object.fromEntries(text.split('\n').filter(Boolean).map((line) => line.split('\t')).map(([name, value]) => [name, Number(value)]));
+}
+
+/**
+ * A folder first on the builds' PATH that holds every host compiler name the wrapper knows, each
+ * a link to the real gcc: the wrapper folder then holds the same links whatever compilers this
+ * machine has besides (clang or not). That a compiler missing from the PATH gets no link is
+ * test/cache/ccache.test.ts's part.
+ */
+async function compilersBin(root: string): Promise<string> {
+  const bin = path.join(root, 'compilers');
+  mkdirSync(bin);
+  const gcc = await which('gcc', process.env.PATH);
+  if (!gcc) throw new Error('gcc is not installed (scripts/install-deps.sh installs it)');
+  for (const name of HOST_COMPILERS) symlinkSync(gcc, path.join(bin, name));
+  return bin;
 }
 
 describe('--ccache', () => {
@@ -42,8 +59,9 @@ install:
 `,
     );
     const cache = path.join(root, 'cache');
+    const env = { PATH: [await compilersBin(root), process.env.PATH ?? ''].join(path.delimiter) };
     const build = (work: string, ...more: string[]) =>
-      runCli(['--toolchain', fixture.dir, '--work', path.join(root, work), '--cache', cache, 'build', '--ccache', ...more]);
+      runCli(['--toolchain', fixture.dir, '--work', path.join(root, work), '--cache', cache, 'build', '--ccache', ...more], env);
 
     const first = await build('work-a');
     expect(first.stderr).toBe('');
@@ -53,10 +71,11 @@ install:
     // greet.c and answer.c are compiled with -c (cacheable); the links are not.
     expect(cold.direct_cache_miss).toBe(2);
     expect(cold.direct_cache_hit ?? 0).toBe(0);
-    // The target compiler is wrapped only where a stage provides it.
+    // Every compiler on the PATH is wrapped, and the target compiler only where a stage provides it.
     const wrappers = path.join(root, 'work-a/ccache-bin');
-    expect(readdirSync(path.join(wrappers, 'target-obj')).sort()).toEqual(['c++', 'cc', 'g++', 'gcc', 'x86_64-hermit-gcc']);
-    expect(readdirSync(path.join(wrappers, 'greet-lib'))).not.toContain('x86_64-hermit-gcc');
+    const host = ['c++', 'cc', 'clang', 'clang++', 'g++', 'gcc'];
+    expect(readdirSync(path.join(wrappers, 'target-obj')).sort()).toEqual([...host, 'x86_64-hermit-gcc']);
+    expect(readdirSync(path.join(wrappers, 'greet-lib')).sort()).toEqual(host);
 
     // Another work directory: paths are hashed relative to the work directory, so the same
     // compilations hit. ccache knows a compiler by its size and mtime: the cross compiler restored
