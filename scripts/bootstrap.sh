@@ -10,6 +10,8 @@
 # (recipe names, -j N, --keep-going).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/common.sh
+source scripts/common.sh
 
 install=false
 build_args=()
@@ -17,32 +19,7 @@ for arg in "$@"; do
   if [[ "$arg" == --install ]]; then install=true; else build_args+=("$arg"); fi
 done
 
-as_root() {
-  if [[ $(id -u) -eq 0 ]]; then
-    "$@"
-  elif command -v sudo >/dev/null; then
-    sudo "$@"
-  else
-    echo "bootstrap: this step needs root and there is no sudo: $*" >&2
-    exit 1
-  fi
-}
-
-node_ok() {
-  command -v node >/dev/null && command -v npm >/dev/null &&
-    node -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 20 || (major === 20 && minor >= 19) ? 0 : 1)'
-}
-
-if ! node_ok; then
-  echo "bootstrap: installing Node.js and npm with apt-get"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm ca-certificates
-  if ! node_ok; then
-    echo "bootstrap: this distribution's Node.js is $(node --version 2>/dev/null || echo missing); hermit-toolchain needs >= 20.19" >&2
-    echo "bootstrap: Debian 13 ships one; elsewhere install Node.js 20 or newer (e.g. from nodejs.org), then run this again" >&2
-    exit 1
-  fi
-fi
+ensure_node
 
 echo "bootstrap: npm ci"
 npm ci --no-audit --no-fund
