@@ -6,8 +6,9 @@ import { TaskError, UserError } from '../errors.js';
 import type { Budget } from '../process/budget.js';
 import { LazyJobserver } from '../process/jobserver.js';
 import { computeKeys, type PatchFileHash } from '../plan/keys.js';
-import { criticalPath, planBuild, taskId, type Plan, type PlannedTask, type TaskKind } from '../plan/plan.js';
+import { criticalPath, jobSlots, planBuild, taskId, type Plan, type PlannedTask, type TaskKind } from '../plan/plan.js';
 import { schedule } from './schedule.js';
+import { TaskDurations } from '../workdir/durations.js';
 import { TaskState } from '../workdir/state.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe } from '../recipes/schema.js';
@@ -211,7 +212,12 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
     const only = options.only;
     const kept = (task: PlannedTask): boolean => !settled.unneeded.has(task.id) && (!only || only.includes(task.kind));
     const shown = [...plan.tasks.values()].filter(kept).map((task) => ({ ...task, deps: task.deps.filter((dep) => kept(plan.tasks.get(dep)!)) }));
-    reporter.start?.({ ...plan, tasks: new Map(shown.map((task) => [task.id, task])) });
+    const durations = new TaskDurations(ctx.layout.durations);
+    const previousMs = durations.read();
+    const latestMs = new Map(previousMs);
+    const likelyUpToDate = new Set<string>();
+    for (const task of shown) if ((await ctx.state.read(task.recipe, task.kind)) === prepared.keys.get(task.id)) likelyUpToDate.add(task.id);
+    reporter.start?.({ ...plan, tasks: new Map(shown.map((task) => [task.id, task])) }, { previousMs, likelyUpToDate, jobs: ctx.jobs });
     for (const [id, ms] of settled.restored) reporter.taskFinished?.(plan.tasks.get(id)!, 'restored', ms);
     const tasks = shown
       .filter((task) => !settled.restored.has(task.id))
@@ -220,8 +226,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
       tasks,
       budget: options.budget ?? jobserver!,
       priority: criticalPath(plan),
-      // Downloads wait on the network, not the CPU: they do not count against the job budget.
-      weight: (task) => (task.kind === 'fetch' ? 0 : 1),
+      weight: (task) => jobSlots(task.kind),
       keepGoing: options.keepGoing ?? false,
       ...(options.signal ? { signal: options.signal } : {}),
       isUpToDate: (task) => isUpToDate(prepared, task),
@@ -239,6 +244,15 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
       onEvent: (event) => {
         if (event.type === 'started') reporter.taskStarted?.(event.task);
         else reporter.taskFinished?.(event.task, event.status, event.ms, event.error);
+        // A touched task took no time to build: its record would spoil the next estimate.
+        if (event.type === 'finished' && event.status === 'success' && !options.touch) {
+          latestMs.set(event.task.id, event.ms);
+          try {
+            durations.write(latestMs);
+          } catch {
+            // The times are only a hint for the next build's view; a build does not fail for them.
+          }
+        }
       },
     });
     await cache?.finish();

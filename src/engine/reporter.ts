@@ -1,3 +1,4 @@
+import type { BuildOutlook } from '../plan/estimate.js';
 import type { Plan, PlannedTask } from '../plan/plan.js';
 
 /** `restored`: the task's result came from the artifact cache instead of being built. */
@@ -16,7 +17,8 @@ export interface BuildSummary {
 
 /** Hooks a build calls as it goes; every hook is optional (like nx's LifeCycle). */
 export interface BuildReporter {
-  start?(plan: Plan): void;
+  /** The plan as it will run, and what the last build's times say about it. */
+  start?(plan: Plan, outlook: BuildOutlook): void;
   taskStarted?(task: PlannedTask): void;
   taskFinished?(task: PlannedTask, status: FinishedStatus, ms: number, error?: unknown): void;
   /** A progress note for a running task (download bytes, current step). */

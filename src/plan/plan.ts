@@ -159,6 +159,9 @@ export function dependentsOf(plan: Plan, ids: Iterable<string>): Set<string> {
   return found;
 }
 
+/** Slots a task takes from the job budget: downloads wait on the network, not the CPU. */
+export const jobSlots = (kind: TaskKind): 0 | 1 => (kind === 'fetch' ? 0 : 1);
+
 /** Scheduling weight: roughly how long a kind of task keeps the machine busy. */
 const WEIGHT: Record<TaskKind, number> = { fetch: 1, unpack: 1, patch: 1, configure: 3, build: 20, install: 2, osabi: 1, package: 1 };
 

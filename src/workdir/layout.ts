@@ -52,6 +52,10 @@ export class WorkLayout {
   packageRecord(recipe: string): string {
     return path.join(this.stateDir(recipe), 'package-output.json');
   }
+  /** How long each task took the last time it ran (for the live view's estimates and the heartbeat). */
+  get durations(): string {
+    return path.join(this.root, 'state', 'durations.json');
+  }
   get out(): string {
     return path.join(this.root, 'out');
   }
