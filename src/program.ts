@@ -58,7 +58,10 @@ Examples:
     .addHelpText(
       'after',
       '\nEnds with "cache: R restored, S stored, M misses" and one line "summary: ran N tasks, skipped M, failed K in <time>"\n' +
-        '(restored tasks count as skipped). Ctrl-C stops every running step and exits 130 (129 when the terminal closes); the next\nbuild resumes where this one stopped.',
+        '(restored tasks count as skipped). Ctrl-C stops every running step and exits 130 (129 when the terminal closes); the next\nbuild resumes where this one stopped.\n' +
+        'Without a terminal (CI, a pipe), a task still running after $HERMIT_HEARTBEAT_SECONDS (default 60; 0: never) prints a\n' +
+        'line saying so, with its time so far and the last line of its log, and again at that interval. On a terminal, each\n' +
+        'running task shows its time against the last build\'s, and a first row estimates what is left from those times.',
     )
     .action(async (recipes, options, command) => {
       const { buildCommand } = await import('./commands/build.js');

@@ -34,7 +34,7 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
     const outcome = await executeBuild(prepared, {
       keepGoing: options.keepGoing ?? false,
       force: options.force ?? [],
-      reporter: await chooseReporter(),
+      reporter: await chooseReporter(prepared.ctx.layout),
       signal: interrupt.signal,
       ...(only ? { only } : {}),
       touch: options.touch ?? false,

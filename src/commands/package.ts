@@ -60,7 +60,7 @@ export async function packageCommand(recipes: string[], options: PackageCommandO
   try {
     const outcome = await executeBuild(
       { ...prepared, plan: packagePlan(prepared.plan, packaged) },
-      { budget: new CounterBudget(context.jobs), reporter: await chooseReporter(), keepGoing: true, signal: interrupt.signal },
+      { budget: new CounterBudget(context.jobs), reporter: await chooseReporter(prepared.ctx.layout), keepGoing: true, signal: interrupt.signal },
     );
     const interrupted = interrupt.exitCode();
     if (interrupted === undefined) for (const { error } of outcome.errors) printFailure(error);

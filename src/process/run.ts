@@ -128,8 +128,11 @@ export async function runCaptured(argv: readonly string[], options: { readonly c
   return { exitCode: result.exitCode, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The last `count` lines of a log (read from its end, so a huge gcc log costs nothing). */
-export async function tailLines(file: string, count: number): Promise<string[]> {
+/**
+ * The last `count` lines of a log, read from at most its last `maxBytes` (so a huge gcc log
+ * costs nothing); the first line of that window may be cut.
+ */
+export async function tailLines(file: string, count: number, maxBytes = 64 * 1024): Promise<string[]> {
   let handle;
   try {
     handle = await open(file, 'r');
@@ -138,7 +141,7 @@ export async function tailLines(file: string, count: number): Promise<string[]> 
   }
   try {
     const { size } = await handle.stat();
-    const length = Math.min(size, 64 * 1024);
+    const length = Math.min(size, maxBytes);
     const buffer = Buffer.alloc(length);
     await handle.read(buffer, 0, length, size - length);
     const lines = buffer.toString('utf8').split('\n');

@@ -63,6 +63,10 @@ describe('running a step', () => {
     expect(tail.slice(0, 2)).toEqual(['99999', '100000']);
     expect(tail[2]).toMatch(/^=> ok after/);
     expect(await tailLines(path.join(dir, 'missing.log'), 3)).toEqual([]);
+    // Read from no more than its last bytes: the window's first line is cut.
+    const bounded = await tailLines(log, 1000, 20);
+    expect(bounded.join('\n').length).toBeLessThanOrEqual(20);
+    expect(bounded.at(-1)).toMatch(/^=> ok after/);
   });
 
   it('gathers the output of a tool it asks, and says how it ended instead of throwing', async () => {
