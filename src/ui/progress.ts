@@ -1,5 +1,6 @@
 import { Listr, type ListrTaskWrapper, type ListrDefaultRenderer, type ListrSimpleRenderer } from 'listr2';
-import type { PlannedTask } from '../plan/plan.js';
+import { estimateRemaining, expectedToRun, type BuildOutlook } from '../plan/estimate.js';
+import type { Plan, PlannedTask } from '../plan/plan.js';
 import type { BuildReporter } from '../engine/reporter.js';
 import { formatDuration } from './reporter.js';
 
@@ -12,7 +13,8 @@ interface RecipeRow {
   finished: number;
   skipped: number;
   restored: boolean;
-  running: Map<string, number>;
+  /** Running tasks by kind: when each started and how long it took last time. */
+  running: Map<string, { since: number; lastMs: number | undefined }>;
   failed: string | undefined;
   row?: Row;
   done?: () => void;
@@ -36,19 +38,46 @@ function withUsableWidth(stream: NodeJS.WriteStream): () => void {
   return () => stream.off('resize', fix);
 }
 
+/** The whole build's row: time so far, and what the last build's task times say is left. */
+interface BuildRow {
+  readonly started: number;
+  readonly plan: Plan;
+  readonly outlook: BuildOutlook;
+  /** What the estimate said at the start, shown against the real time at the end. */
+  readonly estimatedMs: number;
+  readonly finished: Set<string>;
+  readonly running: Map<string, number>;
+  row?: Row;
+  done?: () => void;
+}
+
+function buildTitle(b: BuildRow): string {
+  const now = Date.now();
+  const { remainingMs, untimed } = estimateRemaining(b.plan, b.outlook, { finished: b.finished, running: b.running, now });
+  const more = untimed > 0 ? `, more for ${untimed} task${untimed === 1 ? '' : 's'} not timed before` : '';
+  const left = remainingMs > 0 ? `about ${formatDuration(remainingMs)} left by the last build's times` : "past the last build's times";
+  return `whole build: ${formatDuration(now - b.started)} so far, ${left}${more}`;
+}
+
 /**
  * A live view on a terminal: one listr2 row per recipe showing its running task and elapsed
- * time. listr2 only displays; the scheduler decides what runs.
+ * time against the time it took last time, under a row for the whole build with an estimate of
+ * what is left. listr2 only displays; the scheduler decides what runs.
  */
 export function listrReporter(): BuildReporter {
   const rows = new Map<string, RecipeRow>();
+  let whole: BuildRow | undefined;
+  let previousMs: ReadonlyMap<string, number> = new Map();
   let listr: Promise<unknown> | undefined;
   let ticker: NodeJS.Timeout | undefined;
   let unwatchWidth: (() => void) | undefined;
 
   const title = (r: RecipeRow): string => {
     const now = Date.now();
-    const running = [...r.running].map(([kind, since]) => `${kind} ${formatDuration(now - since)}`);
+    const running = [...r.running].map(([kind, { since, lastMs }]) => {
+      const before = lastMs === undefined ? '' : ` (${formatDuration(lastMs)} last time)`;
+      return `${kind} ${formatDuration(now - since)}${before}`;
+    });
     const state = r.failed ? `${r.failed} failed` : running.length > 0 ? running.join(', ') : r.finished === 0 ? 'waiting' : 'waiting for its needs';
     return `${r.name} ${r.version}: ${state} [${r.finished}/${r.total}]`;
   };
@@ -63,34 +92,61 @@ export function listrReporter(): BuildReporter {
   };
 
   return {
-    start(plan) {
+    start(plan, outlook) {
+      previousMs = outlook.previousMs;
       for (const recipe of plan.recipes) {
         const total = [...plan.tasks.values()].filter((t) => t.recipe === recipe.name).length;
         rows.set(recipe.name, { name: recipe.name, version: recipe.version, total, finished: 0, skipped: 0, restored: false, running: new Map(), failed: undefined });
       }
+      // Without a time from before for anything that will run there is nothing to estimate from.
+      const timed = [...expectedToRun(plan, outlook.likelyUpToDate)].some((id) => outlook.previousMs.has(id));
+      if (timed) {
+        const started = Date.now();
+        const estimatedMs = estimateRemaining(plan, outlook, { finished: new Set(), running: new Map(), now: started }).remainingMs;
+        whole = { started, plan, outlook, estimatedMs, finished: new Set(), running: new Map() };
+      }
+      const b = whole;
+      const buildRows = b
+        ? [
+            {
+              title: buildTitle(b),
+              task: (_ctx: unknown, row: Row) =>
+                new Promise<void>((resolve) => {
+                  b.row = row;
+                  b.done = resolve;
+                }),
+            },
+          ]
+        : [];
       unwatchWidth = withUsableWidth(process.stdout);
       listr = new Listr(
-        [...rows.values()].map((r) => ({
-          title: title(r),
-          task: (_ctx: unknown, row: Row) =>
-            new Promise<void>((resolve, reject) => {
-              r.row = row;
-              r.done = () => (r.failed ? reject(new Error(title(r))) : resolve());
-              settle(r);
-            }),
-        })),
+        [
+          ...buildRows,
+          ...[...rows.values()].map((r) => ({
+            title: title(r),
+            task: (_ctx: unknown, row: Row) =>
+              new Promise<void>((resolve, reject) => {
+                r.row = row;
+                r.done = () => (r.failed ? reject(new Error(title(r))) : resolve());
+                settle(r);
+              }),
+          })),
+        ],
         { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } },
       )
         .run()
         .catch(() => undefined);
       ticker = setInterval(() => {
         for (const r of rows.values()) if (r.running.size > 0 && r.row) r.row.title = title(r);
+        if (whole?.row) whole.row.title = buildTitle(whole);
       }, 1000);
     },
     taskStarted(task: PlannedTask) {
+      const now = Date.now();
+      whole?.running.set(task.id, now);
       const r = rows.get(task.recipe);
       if (!r) return;
-      r.running.set(task.kind, Date.now());
+      r.running.set(task.kind, { since: now, lastMs: previousMs.get(task.id) });
       if (r.row) r.row.title = title(r);
     },
     taskProgress(task, text) {
@@ -98,6 +154,8 @@ export function listrReporter(): BuildReporter {
       if (r?.row) r.row.output = text;
     },
     taskFinished(task, status) {
+      whole?.running.delete(task.id);
+      whole?.finished.add(task.id);
       const r = rows.get(task.recipe);
       if (!r) return;
       r.running.delete(task.kind);
@@ -108,8 +166,10 @@ export function listrReporter(): BuildReporter {
       if (r.row) r.row.title = title(r);
       settle(r);
     },
-    async end() {
+    async end(summary) {
       if (ticker) clearInterval(ticker);
+      if (whole?.row) whole.row.title = `whole build: ${formatDuration(summary.elapsedMs)} (the last build's times said ${formatDuration(whole.estimatedMs)})`;
+      whole?.done?.();
       // Recipes that never got to run (a failure stopped the build) close as they are.
       for (const r of rows.values()) {
         if (r.finished < r.total && !r.failed) {

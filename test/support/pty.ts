@@ -12,11 +12,13 @@ export interface PtyRun {
 }
 
 const SCRIPT = `
-import os, pty, select, sys, time
-hang_up_when, timeout, argv = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+import fcntl, os, pty, select, struct, sys, termios, time
+hang_up_when, timeout, rows, columns, argv = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(argv[0], argv)
+if rows or columns:
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', rows, columns, 0, 0))
 out = bytearray()
 deadline = time.time() + timeout
 while time.time() < deadline and not (hang_up_when and os.path.exists(hang_up_when)):
@@ -39,12 +41,16 @@ sys.stderr.write('signal %d' % os.WTERMSIG(status) if os.WIFSIGNALED(status) els
  * Runs `argv` on a fresh pseudo-terminal, which has 0 rows and 0 columns until someone sets
  * them, as the live view meets under some CI runners and `docker exec -t`. With `hangUpWhen`,
  * the terminal is closed (as when its window closes or ssh drops) once that file exists; the
- * run is bounded by `timeoutMs` either way, after which the terminal is closed too.
+ * run is bounded by `timeoutMs` either way, after which the terminal is closed too. With `size`,
+ * the terminal has that many rows and columns from the start, as a terminal window has.
  */
-export async function runOnPty(argv: readonly string[], options: { env: Record<string, string | undefined>; hangUpWhen?: string; timeoutMs?: number }): Promise<PtyRun> {
+export async function runOnPty(
+  argv: readonly string[],
+  options: { env: Record<string, string | undefined>; hangUpWhen?: string; timeoutMs?: number; size?: { rows: number; columns: number } },
+): Promise<PtyRun> {
   if (PYTHON === undefined) throw new Error('python3 is needed to run a program on a terminal');
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const result = await execa(PYTHON, ['-c', SCRIPT, options.hangUpWhen ?? '', String(timeoutMs / 1000), ...argv], {
+  const result = await execa(PYTHON, ['-c', SCRIPT, options.hangUpWhen ?? '', String(timeoutMs / 1000), String(options.size?.rows ?? 0), String(options.size?.columns ?? 0), ...argv], {
     env: options.env,
     extendEnv: false,
     reject: false,
