@@ -8,7 +8,15 @@ export interface SchedulableTask {
   readonly deps: readonly string[];
 }
 
+/**
+ * What happens to a task, in order: `ready` (its dependencies are done and it joins the queue),
+ * `waiting` (its up-to-date check said it must run, and it asks the budget for its slot),
+ * `started` (it holds its slot and runs), `finished`. A skipped task goes from ready to finished.
+ * Each is sent at the moment it happens, so a listener can take the time itself.
+ */
 export type ScheduleEvent<T> =
+  | { type: 'ready'; task: T }
+  | { type: 'waiting'; task: T }
   | { type: 'started'; task: T }
   | { type: 'finished'; task: T; status: 'success' | 'failed' | 'skipped'; ms: number; error?: unknown };
 
@@ -74,6 +82,7 @@ export async function schedule<T extends SchedulableTask>(options: ScheduleOptio
     const at = ready.findIndex((other) => priority(other) < priority(task));
     ready.splice(at < 0 ? ready.length : at, 0, task);
     status.set(task.id, 'queued');
+    onEvent?.({ type: 'ready', task });
   };
   for (const task of tasks) if (task.deps.length === 0) enqueue(task);
 
@@ -127,6 +136,7 @@ export async function schedule<T extends SchedulableTask>(options: ScheduleOptio
         continue;
       }
       const slots = options.weight?.(task) ?? 1;
+      onEvent?.({ type: 'waiting', task });
       try {
         if (slots > 0) await budget.acquire(controller.signal);
       } catch (error) {

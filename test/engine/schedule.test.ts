@@ -191,6 +191,20 @@ describe('the scheduler', () => {
     expect(cancelled).toBe(true);
   });
 
+  it('tells each task\'s moments as they happen: ready, waiting for its slot, started, finished', async () => {
+    const events: string[] = [];
+    const r = rig(
+      { a: [], b: [], c: ['a'] },
+      { budget: new CounterBudget(1), isUpToDate: async (task) => task.id === 'c', onEvent: (event) => events.push(`${event.type} ${event.task.id}`) },
+    );
+    await r.settle();
+    await r.finish('a');
+    await r.finish('b');
+    await r.result;
+    // b asks for the one slot while a holds it; c becomes ready when a ends and is skipped.
+    expect(events).toEqual(['ready a', 'ready b', 'waiting a', 'started a', 'waiting b', 'finished a', 'ready c', 'started b', 'finished c', 'finished b']);
+  });
+
   it('refuses a dependency on an unknown task', async () => {
     await expect(schedule({ tasks: [{ id: 'a', deps: ['zz'] }], budget: new CounterBudget(1), isUpToDate: async () => false, run: async () => {} })).rejects.toThrow(
       /unknown task zz/,
