@@ -26,10 +26,15 @@ export interface CachedBuild {
   readonly isUpToDate: (task: PlannedTask) => Promise<boolean>;
 }
 
+export interface Restore {
+  readonly at: number;
+  readonly ms: number;
+}
+
 /** What the cache settled before anything is scheduled. */
 export interface CacheOutcome {
-  /** Image tasks restored from the artifact cache (not yet recorded), with how long each took. */
-  readonly restored: ReadonlyMap<string, number>;
+  /** Image tasks restored from the artifact cache (not yet recorded), with when each restore began (epoch ms) and how long it took. */
+  readonly restored: ReadonlyMap<string, Restore>;
   /** Tasks the build leaves out: their recipe's image is up to date or was just restored. */
   readonly unneeded: ReadonlySet<string>;
 }
@@ -99,7 +104,7 @@ export class BuildCache {
    */
   async settle(): Promise<CacheOutcome> {
     const satisfied = new Set<string>();
-    const restored = new Map<string, number>();
+    const restored = new Map<string, Restore>();
     const slots = new CounterBudget(CACHE_CONCURRENCY);
     const candidates = this.build.plan.recipes.filter((recipe) => this.imageTaskOf(recipe) && !this.build.forced.has(recipe.name));
     await Promise.all(
@@ -120,7 +125,7 @@ export class BuildCache {
           const started = Date.now();
           if (await this.restore(artifacts, task, hit)) {
             satisfied.add(recipe.name);
-            restored.set(task.id, Date.now() - started);
+            restored.set(task.id, { at: started, ms: Date.now() - started });
           }
         }),
       ),

@@ -1,14 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import type { ArtifactCounts } from '../cache/counts.js';
-import { BuildCache } from './cache.js';
+import { BuildCache, type Restore } from './cache.js';
 import type { CacheSettings } from '../cache/settings.js';
-import { TaskError, UserError } from '../errors.js';
+import { TaskError, UserError, describeError } from '../errors.js';
 import type { Budget } from '../process/budget.js';
 import { LazyJobserver } from '../process/jobserver.js';
 import { computeKeys, type PatchFileHash } from '../plan/keys.js';
 import { criticalPath, jobSlots, planBuild, taskId, type Plan, type PlannedTask, type TaskKind } from '../plan/plan.js';
-import { schedule } from './schedule.js';
+import { schedule, type ScheduleResult } from './schedule.js';
 import { TaskDurations } from '../workdir/durations.js';
+import { TimelineFile } from '../workdir/timeline.js';
+import type { BuildTimeline } from '../plan/timeline.js';
+import { TimelineRecorder } from './timeline.js';
 import { TaskState } from '../workdir/state.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe } from '../recipes/schema.js';
@@ -136,11 +139,14 @@ export interface BuildOutcome extends BuildSummary {
   readonly cancelled: boolean;
   /** What the artifact cache did, when it was used. */
   readonly cache?: ArtifactCounts | undefined;
+  /** The run's timeline, when it was written (a run that did nothing keeps the last one). */
+  readonly timeline?: BuildTimeline | undefined;
 }
 
 /** Runs a prepared build under the work-directory lock and one job budget. */
 export async function executeBuild(prepared: Prepared, options: ExecuteOptions = {}): Promise<BuildOutcome> {
   const started = Date.now();
+  const timeline = new TimelineRecorder(started);
   const { plan, ctx } = prepared;
   const reporter = options.reporter ?? {};
   await mkdir(ctx.layout.root, { recursive: true });
@@ -180,7 +186,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
       : undefined;
     // The cache rewrites the plan before anything is scheduled: satisfied recipes lose the tasks
     // before their image, and restored image tasks are done already.
-    const settled = cache ? await cache.settle() : { restored: new Map<string, number>(), unneeded: new Set<string>() };
+    const settled = cache ? await cache.settle() : { restored: new Map<string, Restore>(), unneeded: new Set<string>() };
     for (const id of settled.restored.keys()) {
       const task = plan.tasks.get(id)!;
       // The tasks after a restored image worked on the image it replaced.
@@ -218,43 +224,76 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
     const likelyUpToDate = new Set<string>();
     for (const task of shown) if ((await ctx.state.read(task.recipe, task.kind)) === prepared.keys.get(task.id)) likelyUpToDate.add(task.id);
     reporter.start?.({ ...plan, tasks: new Map(shown.map((task) => [task.id, task])) }, { previousMs, likelyUpToDate, jobs: ctx.jobs });
-    for (const [id, ms] of settled.restored) reporter.taskFinished?.(plan.tasks.get(id)!, 'restored', ms);
+    for (const [id, restore] of settled.restored) {
+      reporter.taskFinished?.(plan.tasks.get(id)!, 'restored', restore.ms);
+      timeline.restored(id, restore);
+    }
     const tasks = shown
       .filter((task) => !settled.restored.has(task.id))
       .map((task) => ({ ...task, deps: task.deps.filter((dep) => !settled.restored.has(dep)) }));
-    const result = await schedule({
-      tasks,
-      budget: options.budget ?? jobserver!,
-      priority: criticalPath(plan),
-      weight: (task) => jobSlots(task.kind),
-      keepGoing: options.keepGoing ?? false,
-      ...(options.signal ? { signal: options.signal } : {}),
-      isUpToDate: (task) => isUpToDate(prepared, task),
-      run: async (task, signal) => {
-        await ctx.state.forgetAfter(task.recipe, task.kind);
-        try {
-          await (options.touch ? touchTask : runTask)(runCtx, task, signal);
-        } catch (error) {
-          if (!signal.aborted) await forgetDamagedTree(task);
-          throw error;
-        }
-        await record(task);
-        await cache?.store(task);
-      },
-      onEvent: (event) => {
-        if (event.type === 'started') reporter.taskStarted?.(event.task);
-        else reporter.taskFinished?.(event.task, event.status, event.ms, event.error);
-        // A touched task took no time to build: its record would spoil the next estimate.
-        if (event.type === 'finished' && event.status === 'success' && !options.touch) {
-          latestMs.set(event.task.id, event.ms);
+    // Written however the schedule ends (a failure, an interruption, a bug), so that the picture
+    // of a failed build is there to look at; a touched run took no time worth drawing.
+    let written: BuildTimeline | undefined;
+    const saveTimeline = (outcome: BuildTimeline['outcome']): void => {
+      if (options.touch || !timeline.didAnything) return;
+      const inRun = [...plan.tasks.values()].filter((task) => !only || only.includes(task.kind));
+      const ids = new Set(inRun.map((task) => task.id));
+      const drawn = timeline.result({
+        tasks: inRun.map((task) => ({ ...task, deps: task.deps.filter((dep) => ids.has(dep)) })),
+        recipes: plan.recipes.map((recipe) => recipe.name).filter((name) => inRun.some((task) => task.recipe === name)),
+        leftOut: settled.unneeded,
+        jobs: ctx.jobs,
+        outcome,
+      });
+      try {
+        new TimelineFile(ctx.layout.timeline).write(drawn);
+        written = drawn;
+      } catch (error) {
+        warnings.push(`cannot write the build's timeline ${ctx.layout.timeline}: ${describeError(error)}`);
+      }
+    };
+    timeline.scheduleStarted();
+    let result: ScheduleResult;
+    try {
+      result = await schedule({
+        tasks,
+        budget: options.budget ?? jobserver!,
+        priority: criticalPath(plan),
+        weight: (task) => jobSlots(task.kind),
+        keepGoing: options.keepGoing ?? false,
+        ...(options.signal ? { signal: options.signal } : {}),
+        isUpToDate: (task) => isUpToDate(prepared, task),
+        run: async (task, signal) => {
+          await ctx.state.forgetAfter(task.recipe, task.kind);
           try {
-            durations.write(latestMs);
-          } catch {
-            // The times are only a hint for the next build's view; a build does not fail for them.
+            await (options.touch ? touchTask : runTask)(runCtx, task, signal);
+          } catch (error) {
+            if (!signal.aborted) await forgetDamagedTree(task);
+            throw error;
           }
-        }
-      },
-    });
+          await record(task);
+          await cache?.store(task);
+        },
+        onEvent: (event) => {
+          timeline.record(event);
+          if (event.type === 'started') reporter.taskStarted?.(event.task);
+          else if (event.type === 'finished') reporter.taskFinished?.(event.task, event.status, event.ms, event.error);
+          // A touched task took no time to build: its record would spoil the next estimate.
+          if (event.type === 'finished' && event.status === 'success' && !options.touch) {
+            latestMs.set(event.task.id, event.ms);
+            try {
+              durations.write(latestMs);
+            } catch {
+              // The times are only a hint for the next build's view; a build does not fail for them.
+            }
+          }
+        },
+      });
+    } catch (error) {
+      saveTimeline('failed');
+      throw error;
+    }
+    saveTimeline(result.cancelled ? 'cancelled' : [...result.status.values()].includes('failed') ? 'failed' : 'succeeded');
     await cache?.finish();
     const count = (wanted: string): number => [...result.status.values()].filter((s) => s === wanted).length;
     // Tasks left out and images restored built nothing: the summary counts them as skipped.
@@ -270,6 +309,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
       cancelled: result.cancelled,
       cache: cache?.counts,
       warnings,
+      timeline: written,
     };
     await reporter.end?.(outcome);
     return outcome;

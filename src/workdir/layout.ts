@@ -34,6 +34,14 @@ export class WorkLayout {
   log(recipe: string, task: string): string {
     return path.join(this.logs(recipe), `${task}.log`);
   }
+  /** The last build run's times, task by task (see workdir/timeline.ts). */
+  get timeline(): string {
+    return path.join(this.root, 'logs', 'timeline.json');
+  }
+  /** The chart of that run, drawn after every build and by `timeline`. */
+  timelineChart(format: 'html' | 'svg'): string {
+    return path.join(this.root, 'logs', `timeline.${format}`);
+  }
   stateDir(recipe: string): string {
     return path.join(this.root, 'state', recipe);
   }
