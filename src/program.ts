@@ -6,6 +6,7 @@ import { OSABI_OPTIONS } from './commands/osabi-args.js';
 // Commands are imported when they run, so `--help` or a build with nothing to do does not load
 // every library the other commands use.
 const GRAPH_FORMATS = ['text', 'dot', 'json'] as const;
+const TIMELINE_FORMATS = ['html', 'svg'] as const;
 // Kept here rather than imported from commands/binfmt.ts, which would load that module for every command.
 const BINFMT_ACTIONS = ['register', 'unregister', 'status'] as const;
 
@@ -61,7 +62,8 @@ Examples:
         '(restored tasks count as skipped). Ctrl-C stops every running step and exits 130 (129 when the terminal closes); the next\nbuild resumes where this one stopped.\n' +
         'Without a terminal (CI, a pipe), a task still running after $HERMIT_HEARTBEAT_SECONDS (default 60; 0: never) prints a\n' +
         'line saying so, with its time so far and the last line of its log, and again at that interval. On a terminal, each\n' +
-        'running task shows its time against the last build\'s, and a first row estimates what is left from those times.',
+        'running task shows its time against the last build\'s, and a first row estimates what is left from those times.\n' +
+        'Afterwards <work>/logs/timeline.html draws the run (see `timeline --help`); its path is printed before the summary.',
     )
     .action(async (recipes, options, command) => {
       const { buildCommand } = await import('./commands/build.js');
@@ -136,6 +138,42 @@ SOURCE_DATE_EPOCH (environment, for --tree) or the profile's source-date-epoch c
     .action(async (recipes, options, command) => {
       const { graphCommand } = await import('./commands/graph.js');
       process.exitCode = await graphCommand(recipes, { ...command.optsWithGlobals(), ...options });
+    });
+
+  cli
+    .command('timeline')
+    .description('draw the last build of the work directory as a chart: a row per recipe, its tasks as bars over wall time')
+    .addOption(new Option('--format <format>', 'html: a page with the chart, the critical path and the longest waits; svg: the chart alone').choices(TIMELINE_FORMATS).default('html' as const))
+    .option('--out <file>', 'where to write it (default: <work>/logs/timeline.html or .svg)')
+    .addHelpText(
+      'after',
+      `
+Every build that runs or restores a task records its tasks' times in <work>/logs/timeline.json
+(also when it fails or is interrupted; a build with nothing to do keeps the last record) and draws
+<work>/logs/timeline.html beside it. This command draws that record again, e.g. as an SVG, and
+prints the file's path. The file is self-contained: open it in any browser, offline.
+
+What the chart shows:
+  bars        each task from its start to its end, coloured by kind (fetch, unpack, ... package);
+              a thin grey bar: skipped (up to date); dashed: restored from the artifact cache;
+              red outline: failed
+  hatching    the time a task was ready (its dependencies done) but had not started: queued
+              behind other ready tasks, then waiting for a job slot (-j)
+  outline     the critical path of this run: the chain of tasks that decided when it ended. It
+              ends at the task that finished last; from each task it goes back to whatever its
+              start waited for last: its dependency that finished last (solid arrow), or, when it
+              waited for a slot, the task that gave back the last slot before it started (dashed)
+  bottom      job slots held by tasks over time against -j (a make's own jobs are not counted),
+              and how many tasks were waiting
+Hover a bar for its task, times and waits.
+
+Examples:
+  hermit-toolchain timeline                       rewrite build/logs/timeline.html, print its path
+  hermit-toolchain timeline --format svg --out build.svg`,
+    )
+    .action(async (options, command) => {
+      const { timelineCommand } = await import('./commands/timeline.js');
+      process.exitCode = await timelineCommand({ ...command.optsWithGlobals(), ...options });
     });
 
   cli

@@ -1,5 +1,6 @@
 import { executeBuild, prepareBuild } from '../engine/execute.js';
 import { cacheLine } from '../cache/counts.js';
+import { describeError } from '../errors.js';
 import { resolveCacheSettings, type CacheFlags } from '../cache/settings.js';
 import type { TaskKind } from '../plan/plan.js';
 import { parseOverrides } from '../sources/override.js';
@@ -46,6 +47,17 @@ export async function buildCommand(recipes: string[], options: BuildCommandOptio
     for (const line of outcome.warnings) process.stderr.write(`warning: ${line}\n`);
     if (outcome.notStarted > 0) process.stdout.write(`not started: ${outcome.notStarted} tasks\n`);
     if (outcome.cache) process.stdout.write(`${cacheLine(outcome.cache)}\n`);
+    if (outcome.timeline) {
+      const chart = prepared.ctx.layout.timelineChart('html');
+      try {
+        const { writeTimelineChart } = await import('./timeline.js');
+        writeTimelineChart(chart, outcome.timeline, 'html');
+        process.stdout.write(`timeline: ${chart}\n`);
+      } catch (error) {
+        // The picture is for the user to look at; the build it draws did not fail for it.
+        process.stderr.write(`warning: cannot draw the timeline ${chart}: ${describeError(error)}\n`);
+      }
+    }
     process.stdout.write(`${summaryLine(outcome)}\n`);
     if (interrupted !== undefined) {
       interrupt.endIfHungUp();
