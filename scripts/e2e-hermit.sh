@@ -155,7 +155,7 @@ if ((quick == 0)); then
   run hello "Hello World!!!" 60 hello_ok "$proxy" "$tests/hello"
   run hello++ "g++ hello" 60 hellopp_ok "$proxy" "$tests/hello++"
   run hellof "gfortran hello" 60 hellof_ok "$proxy" "$tests/hellof"
-  run jacobi "Jacobi converges" 240 jacobi_ok "$proxy" "$tests/jacobi"
+  run jacobi "Jacobi converges" 420 jacobi_ok "$proxy" "$tests/jacobi"
   HERMIT_E2E=environment-reaches-the-guest run argv_envp "argv and environ" 60 argv_ok "$proxy" "$tests/argv_envp" first second
   run allocator "16 MiB checked" 20 allocator_ok "$proxy" "$tests/allocator" 16M
   run test-malloc "malloc test" 120 malloc_ok "$proxy" "$tests/test-malloc"
@@ -357,7 +357,8 @@ uhyve_out=$work/check/logs/uhyve.log
 uhyve_status=0
 HERMIT_ISLE=uhyve "$repo/scripts/hermit-run.sh" 60 "$uhyve_out" "$proxy" "$tests/hello" || uhyve_status=$?
 if grep -q '^Hello World!!!$' "$uhyve_out"; then echo "   uhyve: hello ran (exit $uhyve_status)"
-else echo "   uhyve: hello did not run here (exit $uhyve_status): $(grep -v '^$' "$uhyve_out" | tail -1)"; fi
+# uhyve's err() messages end with errno's text on a line of their own: show the last two lines.
+else echo "   uhyve: hello did not run here (exit $uhyve_status): $(grep -v '^$' "$uhyve_out" | tail -2 | paste -sd ' ')"; fi
 
 binfmt_dir=/proc/sys/fs/binfmt_misc
 mounted_here=0
