@@ -14,7 +14,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['recipes'],
   ['plan'],
   ['sources', 'package'],
-  ['cache'],
+  ['cache', 'legal'],
   ['workdir'],
   ['tasks'],
   ['engine'],

@@ -201,3 +201,12 @@ export async function exportGit(cacheDir: string, pin: GitPin, dest: string): Pr
     await exportGit(cacheDir, { url: sub.url, commit: sub.commit, submodules: true }, path.join(dest, sub.path));
   }
 }
+
+/** The committer time of the pinned commit, in seconds: the one date a tree made from it may carry. */
+export async function commitTime(cacheDir: string, pin: GitPin): Promise<number> {
+  const mirror = mirrorPath(cacheDir, pin.url);
+  const shown = await git(['-C', mirror, 'show', '-s', '--format=%ct', pin.commit]);
+  const seconds = Number(shown.stdout.trim());
+  if (!Number.isSafeInteger(seconds)) throw new GitError(`git show ${pin.commit} gave no commit time: "${shown.stdout.trim()}"`);
+  return seconds;
+}

@@ -47,13 +47,14 @@ export class ChangedDownload extends UserError {
   }
 }
 
-function gitPin(recipe: Recipe): GitPin | undefined {
+/** The recipe's git pin, when its source is a git repository. */
+export function gitPin(recipe: Recipe): GitPin | undefined {
   const git = recipe.source?.git;
   return git ? { url: git.url, commit: git.commit, submodules: git.submodules ?? false, archiveSha256: git['archive-sha256'] } : undefined;
 }
 
 /** The verified archive of a git pin's tree that a premirror may serve, when the recipe names one. */
-function gitArchive(ctx: SourceContext, pin: GitPin): Artifact | undefined {
+export function gitArchive(ctx: SourceContext, pin: GitPin): Artifact | undefined {
   if (!pin.archiveSha256) return undefined;
   const file = archiveName(pin);
   return { label: `git ${pin.url} ${pin.commit} as ${file} (sha256 ${pin.archiveSha256})`, file: downloadPath(ctx.cacheDir, pin.archiveSha256, file), sha256: pin.archiveSha256 };
