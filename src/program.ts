@@ -131,6 +131,39 @@ SOURCE_DATE_EPOCH (environment, for --tree) or the profile's source-date-epoch c
     });
 
   cli
+    .command('legal-info')
+    .description('write the licences, exact source archives and patch series of the last build\'s packages, with a manifest and SHA256SUMS')
+    .option('--out <dir>', 'folder to write (default: <work>/legal-info); an existing one is replaced only if it is empty or a legal-info folder')
+    .addHelpText(
+      'after',
+      `
+Covers every recipe whose .deb the last build in --work wrote, and every recipe those were built
+from through \`needs\` (their package column is empty: e.g. lwip, compiled into libhermit, and
+gcc-bootstrap, which compiled newlib from gcc's source). A recipe without a source (the meta
+package hermit-toolchain) has no files. Everything comes from the download cache (--cache); no
+network. Writes:
+  sources/<recipe>-<version>/<archive>     the archive the build unpacked: the release file, the
+                                           file a Debian alternate provided (the origin column names
+                                           the .deb and the file in it), a git pin's verified archive,
+                                           or a tarball made here from the cached repository at the
+                                           pinned commit (deterministic: same commit, same bytes)
+  sources/<recipe>-<version>/patches/      the patch series as applied, and \`series\`, their order
+                                           (quilt's format; each applies with patch -p1)
+  manifest.csv                             CSV, one row per file: recipe, package, version, license
+                                           (SPDX, the recipe's), kind (source, patch, series), path
+                                           (relative to the folder), sha256, origin
+  SHA256SUMS                               every file, manifest.csv too: cd DIR && sha256sum -c SHA256SUMS
+Which archive a build used is what its unpack recorded; a recipe whose image came from the artifact
+cache has no record, and gets the source a build would use now (the origin column says so). A source
+missing from the cache is an error naming it; so is a package whose recipe, patches or sources
+changed since it was built (build first). Archives are hard links into the cache where possible.`,
+    )
+    .action(async (options, command) => {
+      const { legalInfoCommand } = await import('./commands/legal-info.js');
+      process.exitCode = await legalInfoCommand({ ...command.optsWithGlobals(), ...options });
+    });
+
+  cli
     .command('graph')
     .description('print the task graph with each task key')
     .argument('[recipes...]', 'limit to these recipes and what they need')
