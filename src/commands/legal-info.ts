@@ -93,10 +93,13 @@ export async function legalInfoCommand(options: LegalInfoOptions): Promise<numbe
     return { rows: placed, bytes: await totalSize(dir, placed) };
   });
 
-  const count = (kind: string): number => rows.filter((row) => row.kind === kind).length;
+  const count = (kind: string, noun: string, plural = `${noun}s`): string => {
+    const n = rows.filter((row) => row.kind === kind).length;
+    return `${n} ${n === 1 ? noun : plural}`;
+  };
   const write = (line: string): boolean => process.stdout.write(`${line}\n`);
   write(
-    `legal-info: ${rows.length} files for ${inputs.length} recipes (${count('source')} sources, ${count('patch')} patches, ${count('series')} series), ${formatSize(bytes)}, in ${out}`,
+    `legal-info: ${rows.length} files for ${inputs.length} recipe${inputs.length === 1 ? '' : 's'} (${count('source', 'source')}, ${count('patch', 'patch', 'patches')}, ${count('series', 'series', 'series')}), ${formatSize(bytes)}, in ${out}`,
   );
   const unshipped = inputs.filter((input) => input.packageName === undefined).map((input) => input.recipe.name);
   if (unshipped.length > 0) write(`  built from, not shipped: ${unshipped.join(', ')}`);
