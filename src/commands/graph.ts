@@ -13,7 +13,7 @@ export function renderGraph(prepared: Pick<Prepared, 'plan' | 'keys'>, format: G
     case 'json':
       return JSON.stringify(
         {
-          recipes: plan.recipes.map((r) => ({ name: r.name, version: r.version, needs: r.needs, package: r.package?.name ?? null })),
+          recipes: plan.recipes.map((r) => ({ name: r.name, version: r.version, needs: r.needs, continues: r.continues ?? null, package: r.package?.name ?? null })),
           tasks: tasks.map((t) => ({ id: t.id, recipe: t.recipe, kind: t.kind, deps: t.deps, key: keys.get(t.id) })),
         },
         null,
@@ -22,7 +22,8 @@ export function renderGraph(prepared: Pick<Prepared, 'plan' | 'keys'>, format: G
     case 'dot': {
       const lines = ['digraph hermit {', '  rankdir=LR;', '  node [shape=box, fontname="monospace"];'];
       for (const recipe of plan.recipes) {
-        lines.push(`  subgraph "cluster_${recipe.name}" {`, `    label="${recipe.name} ${recipe.version}";`);
+        const continues = recipe.continues ? `\\nin the tree of ${recipe.continues}` : '';
+        lines.push(`  subgraph "cluster_${recipe.name}" {`, `    label="${recipe.name} ${recipe.version}${continues}";`);
         for (const t of tasks.filter((task) => task.recipe === recipe.name)) lines.push(`    "${t.id}" [label="${t.kind}"];`);
         lines.push('  }');
       }
@@ -33,7 +34,8 @@ export function renderGraph(prepared: Pick<Prepared, 'plan' | 'keys'>, format: G
     case 'text': {
       const lines: string[] = [];
       for (const recipe of plan.recipes) {
-        lines.push(`${recipe.name} ${recipe.version}${recipe.needs.length ? ` (needs ${recipe.needs.join(', ')})` : ''}`);
+        const about = [recipe.needs.length ? `needs ${recipe.needs.join(', ')}` : '', recipe.continues ? `builds on in the tree of ${recipe.continues}` : ''].filter(Boolean);
+        lines.push(`${recipe.name} ${recipe.version}${about.length ? ` (${about.join('; ')})` : ''}`);
         for (const t of tasks.filter((task) => task.recipe === recipe.name)) {
           lines.push(`  ${t.kind.padEnd(9)} ${keys.get(t.id)!.slice(0, 12)}${t.deps.length ? `  after ${t.deps.join(', ')}` : ''}`);
         }

@@ -6,7 +6,7 @@ import { TaskError, UserError, describeError } from '../errors.js';
 import type { Budget } from '../process/budget.js';
 import { LazyJobserver } from '../process/jobserver.js';
 import { computeKeys, type PatchFileHash } from '../plan/keys.js';
-import { criticalPath, jobSlots, planBuild, taskId, type Plan, type PlannedTask, type TaskKind } from '../plan/plan.js';
+import { TASK_KINDS, TREE_KINDS, continuersOf, criticalPath, jobSlots, planBuild, taskId, treeOwner, type Plan, type PlannedTask, type TaskKind } from '../plan/plan.js';
 import { schedule, type ScheduleResult } from './schedule.js';
 import { TaskDurations } from '../workdir/durations.js';
 import { TimelineFile } from '../workdir/timeline.js';
@@ -204,14 +204,25 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
       },
       onProgress: (task, text) => reporter.taskProgress?.(task, text),
     };
+    // A recipe that continues another's tree built on what that recipe's tree tasks replace; an
+    // image restored in this run owes the tree nothing.
+    const restoredRecipes = new Set([...settled.restored.keys()].map((id) => plan.tasks.get(id)!.recipe));
+    const forgetContinuers = async (owner: string): Promise<void> => {
+      for (const continuer of continuersOf(plan.recipes, owner)) {
+        if (restoredRecipes.has(continuer.name)) continue;
+        for (const kind of TASK_KINDS) await ctx.state.forget(continuer.name, kind);
+      }
+    };
     // A failed step that took files from its source tree (a `make clean` gone wrong, a script
     // deleting what it should have copied) would fail the same way on every rerun: the tree is
     // unpacked again instead. Checked only after a failure, so a good build pays nothing for it.
     const forgetDamagedTree = async (task: PlannedTask): Promise<void> => {
       const changes = await sourceTreeChanges(ctx, task);
       if (!changes || changes.length === 0) return;
-      await ctx.state.forget(task.recipe, 'unpack');
-      await ctx.state.forgetAfter(task.recipe, 'unpack');
+      const owner = treeOwner(plan.recipes.find((recipe) => recipe.name === task.recipe)!);
+      await ctx.state.forget(owner, 'unpack');
+      await ctx.state.forgetAfter(owner, 'unpack');
+      await forgetContinuers(owner);
       const more = changes.length > 1 ? ` and ${changes.length - 1} more` : '';
       warnings.push(`${task.recipe}: its source tree changed during ${task.kind} (${changes[0]}${more}): the next run unpacks it again`);
     };
@@ -265,6 +276,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
         isUpToDate: (task) => isUpToDate(prepared, task),
         run: async (task, signal) => {
           await ctx.state.forgetAfter(task.recipe, task.kind);
+          if (TREE_KINDS.has(task.kind)) await forgetContinuers(task.recipe);
           try {
             await (options.touch ? touchTask : runTask)(runCtx, task, signal);
           } catch (error) {

@@ -1,4 +1,4 @@
-import { kindsOf, readyKind, taskId, type Plan, type TaskKind } from './plan.js';
+import { continuersOf, kindsOf, readyKind, taskId, type Plan, type TaskKind } from './plan.js';
 import { placeholdersUsed } from '../recipes/expand.js';
 import type { Recipe } from '../recipes/schema.js';
 
@@ -27,7 +27,8 @@ export function sourceReaders(recipes: readonly Recipe[]): Map<string, string[]>
 /**
  * The tasks a build can leave out because their recipe's image is already there or in the cache
  * (`satisfied`): everything before the image task. A recipe keeps its source tasks while a
- * recipe that is not satisfied reads its tree through `{src:...}`. The package task is never
+ * recipe that is not satisfied reads its tree through `{src:...}`, and all of them while a recipe
+ * that is not satisfied continues its tree (`continues`). The package task is never
  * left out: it needs only the image. Pure.
  */
 export function unneededTasks(plan: Plan, satisfied: ReadonlySet<string>): Set<string> {
@@ -37,8 +38,11 @@ export function unneededTasks(plan: Plan, satisfied: ReadonlySet<string>): Set<s
     const image = imageTask(recipe);
     if (!image || !satisfied.has(recipe.name)) continue;
     const sourceRead = (readers.get(recipe.name) ?? []).some((reader) => !satisfied.has(reader));
+    // A recipe that continues this one's tree and must build needs the whole tree made.
+    const treeContinued = continuersOf(plan.recipes, recipe.name).some((continuer) => !satisfied.has(continuer.name));
     const kinds = kindsOf(recipe);
     for (const kind of kinds.slice(0, kinds.indexOf(image))) {
+      if (treeContinued) continue;
       if (sourceRead && SOURCE_KINDS.has(kind)) continue;
       unneeded.add(taskId(recipe.name, kind));
     }

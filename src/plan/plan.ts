@@ -6,6 +6,9 @@ import type { Recipe } from '../recipes/schema.js';
 export const TASK_KINDS = ['fetch', 'unpack', 'patch', 'configure', 'build', 'install', 'osabi', 'package'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
+/** Tasks that make or change a recipe's source tree and build folder. */
+export const TREE_KINDS: ReadonlySet<TaskKind> = new Set(['unpack', 'patch', 'configure', 'build']);
+
 /** Tasks that run steps after the recipe's needs have been staged. */
 export const STAGED_KINDS: ReadonlySet<TaskKind> = new Set(['configure', 'build', 'install']);
 
@@ -46,6 +49,22 @@ export function kindsOf(recipe: Recipe, overridden = false): TaskKind[] {
     package: recipe.package !== undefined,
   };
   return TASK_KINDS.filter((kind) => has[kind]);
+}
+
+/**
+ * The recipe whose source tree, build folder and stage a recipe's steps use: its own, or the one
+ * it continues.
+ */
+export const treeOwner = (recipe: Pick<Recipe, 'name' | 'continues'>): string => recipe.continues ?? recipe.name;
+
+/** The recipes of a plan that continue `name`'s tree. */
+export function continuersOf(recipes: readonly Recipe[], name: string): Recipe[] {
+  return recipes.filter((recipe) => recipe.continues === name);
+}
+
+/** The last task of a recipe that writes its build folder (what a recipe continuing it waits for). */
+function lastTreeTask(recipe: Recipe): TaskKind | undefined {
+  return kindsOf(recipe).filter((kind) => TREE_KINDS.has(kind)).at(-1);
 }
 
 /**
@@ -125,6 +144,11 @@ export function planBuild(toolchain: Pick<Toolchain, 'recipes'>, selected?: read
           const ready = readyKind(needRecipe, overridden.has(need));
           if (ready) deps.push(taskId(need, ready));
         }
+        // Its ready task may come from the artifact cache while its build folder is still
+        // being made for this recipe: wait for the folder itself too.
+        const continued = recipe.continues === undefined ? undefined : toolchain.recipes.get(recipe.continues)!;
+        const treeTask = continued && lastTreeTask(continued);
+        if (continued && treeTask && !deps.includes(taskId(continued.name, treeTask))) deps.push(taskId(continued.name, treeTask));
       }
       const id = taskId(recipe.name, kind);
       tasks.set(id, { id, recipe: recipe.name, kind, deps });

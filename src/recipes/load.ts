@@ -138,6 +138,13 @@ export async function loadRecipe(toolchainDir: string, file: string, cache?: Par
   if (parsed.name !== expected) {
     throw new ConfigError(file, 'name', `is "${parsed.name}" but the file is named ${path.basename(file)}; a recipe file's name is its recipe name`);
   }
+  if (parsed.continues !== undefined) {
+    for (const field of ['source', 'patches'] as const) {
+      if (parsed[field] !== undefined) throw new ConfigError(file, field, `not used with \`continues\`: the recipe builds in the tree of ${parsed.continues}`);
+    }
+    if (parsed.configure.length > 0) throw new ConfigError(file, 'configure', `not used with \`continues\`: ${parsed.continues} configured the build folder`);
+    if (!parsed.needs.includes(parsed.continues)) throw new ConfigError(file, 'continues', `names "${parsed.continues}", which must also be among the recipe's needs`);
+  }
   let patchDir: string | undefined;
   if (parsed.patches !== undefined) {
     patchDir = path.resolve(toolchainDir, parsed.patches);
@@ -195,6 +202,14 @@ export async function loadToolchain(dir: string, options: LoadOptions = {}): Pro
     const other = packagedBy.get(recipe.package.name);
     if (other) throw new ConfigError(recipe.file, 'package.name', `package "${recipe.package.name}" is also built by ${other.file}; give each recipe its own package name`);
     packagedBy.set(recipe.package.name, recipe);
+  }
+  for (const recipe of recipes.values()) {
+    if (recipe.continues === undefined) continue;
+    const continued = recipes.get(recipe.continues);
+    // A missing recipe is the needs check's to report (continues is among the needs).
+    if (continued?.continues !== undefined) {
+      throw new ConfigError(recipe.file, 'continues', `names "${continued.name}", which itself continues "${continued.continues}": continue "${continued.continues}" instead`);
+    }
   }
   return { dir: root, profile, recipes };
 }

@@ -116,6 +116,12 @@ export const recipeSchema = z.strictObject({
   /** A folder (relative to the toolchain directory) of *.patch files applied in name order. */
   patches: nonEmpty.optional(),
   needs: z.array(name).default([]),
+  /**
+   * Another recipe whose source, build folder and stage this one goes on with: e.g. the target
+   * libraries of a compiler built by `make` in the tree where the compilers alone were built
+   * first, once the C library they need exists. It has no source or configure of its own.
+   */
+  continues: name.optional(),
   tools: z.array(nonEmpty).default([]),
   configure: z.array(stepSchema).default([]),
   build: z.array(stepSchema).default([]),

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { expandSteps, recipeOf } from './context.js';
+import { treeOwner } from '../plan/plan.js';
 import { whereFields, type TaskKindModule } from './kind.js';
 import { exists } from '../exists.js';
 import { runSteps, stageIfFirst } from './steps.js';
@@ -9,12 +10,12 @@ export const build: TaskKindModule = {
   kind: 'build',
   check: (ctx, recipe) => void expandSteps(ctx, recipe, 'build', recipe.build),
   keyFields: (recipe, inputs) => ({ steps: recipe.build, ...whereFields(inputs) }),
-  outputsPresent: (ctx, task) => exists(ctx.layout.obj(task.recipe)),
+  outputsPresent: (ctx, task) => exists(ctx.layout.obj(treeOwner(recipeOf(ctx, task)))),
   async run(ctx, task, signal, logFile) {
     await stageIfFirst(ctx, task, logFile);
     await runSteps(ctx, task, recipeOf(ctx, task).build, logFile, signal);
   },
   async touch(ctx, task) {
-    await mkdir(ctx.layout.obj(task.recipe), { recursive: true });
+    await mkdir(ctx.layout.obj(treeOwner(recipeOf(ctx, task))), { recursive: true });
   },
 };

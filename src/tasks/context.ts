@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { CompilerCache } from '../cache/ccache.js';
 import type { Jobserver } from '../process/jobserver.js';
-import { transitiveNeeds, type PlannedTask, type TaskKind } from '../plan/plan.js';
+import { transitiveNeeds, treeOwner, type PlannedTask, type TaskKind } from '../plan/plan.js';
 import type { TaskState } from '../workdir/state.js';
 import { expandStep, type PlaceholderValues } from '../recipes/expand.js';
 import type { Toolchain } from '../recipes/load.js';
@@ -33,9 +33,15 @@ export function recipeOf(ctx: BuildContext, task: PlannedTask): Recipe {
   return ctx.toolchain.recipes.get(task.recipe)!;
 }
 
+/**
+ * A recipe that continues another's tree also uses that recipe's stage: its build folder was
+ * configured with the stage's paths (gcc's --with-build-sysroot), so the stage must be there,
+ * holding this recipe's needs.
+ */
 export function placeholderValues(ctx: BuildContext, recipe: Recipe): PlaceholderValues {
   const { profile } = ctx.toolchain;
-  const stage = ctx.layout.stage(recipe.name);
+  const tree = treeOwner(recipe);
+  const stage = ctx.layout.stage(tree);
   return {
     name: recipe.name,
     version: recipe.version,
@@ -43,8 +49,8 @@ export function placeholderValues(ctx: BuildContext, recipe: Recipe): Placeholde
     prefix: profile.prefix,
     osabi: String(profile.osabiValue),
     jobs: String(ctx.jobs),
-    src: ctx.layout.src(recipe.name),
-    obj: ctx.layout.obj(recipe.name),
+    src: ctx.layout.src(tree),
+    obj: ctx.layout.obj(tree),
     image: ctx.layout.image(recipe.name),
     stage,
     sysroot: path.join(stage, profile.prefix, profile.target),
@@ -53,7 +59,7 @@ export function placeholderValues(ctx: BuildContext, recipe: Recipe): Placeholde
 
 /** The environment of a recipe's steps: the stage's tools first in PATH. */
 export function stepEnv(ctx: BuildContext, recipe: Recipe): Record<string, string> {
-  const stageBin = path.join(ctx.layout.stage(recipe.name), ctx.toolchain.profile.prefix, 'bin');
+  const stageBin = path.join(ctx.layout.stage(treeOwner(recipe)), ctx.toolchain.profile.prefix, 'bin');
   return {
     ...ctx.baseEnv,
     PATH: [stageBin, ctx.baseEnv.PATH ?? '/usr/bin:/bin'].join(path.delimiter),

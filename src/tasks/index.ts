@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyInputs } from '../plan/keys.js';
-import type { PlannedTask, TaskKind } from '../plan/plan.js';
+import { treeOwner, type PlannedTask, type TaskKind } from '../plan/plan.js';
 import type { Recipe } from '../recipes/schema.js';
 import { build } from './build.js';
 import { configure } from './configure.js';
@@ -71,5 +71,6 @@ const STEP_KINDS: ReadonlySet<TaskKind> = new Set(['configure', 'build', 'instal
  */
 export async function sourceTreeChanges(ctx: BuildContext, task: PlannedTask): Promise<string[] | undefined> {
   if (!STEP_KINDS.has(task.kind)) return undefined;
-  return changesSinceRecord(ctx.layout.src(task.recipe), ctx.layout.treeListing(task.recipe));
+  const tree = treeOwner(ctx.toolchain.recipes.get(task.recipe)!);
+  return changesSinceRecord(ctx.layout.src(tree), ctx.layout.treeListing(tree));
 }

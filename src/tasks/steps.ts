@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { TaskError } from '../errors.js';
-import { STAGED_KINDS, kindsOf, transitiveNeeds, type PlannedTask } from '../plan/plan.js';
+import { STAGED_KINDS, kindsOf, transitiveNeeds, treeOwner, type PlannedTask } from '../plan/plan.js';
 import { placeholdersUsed } from '../recipes/expand.js';
 import type { Step } from '../recipes/schema.js';
 import { pinDisagreements } from '../sources/source.js';
@@ -17,7 +17,7 @@ export async function runSteps(ctx: BuildContext, task: PlannedTask, steps: read
   const recipe = recipeOf(ctx, task);
   const argvs = expandSteps(ctx, recipe, task.kind, steps);
   const env = ctx.compilers ? await ctx.compilers.environment(recipe.name, stepEnv(ctx, recipe)) : stepEnv(ctx, recipe);
-  const cwd = ctx.layout.obj(recipe.name);
+  const cwd = ctx.layout.obj(treeOwner(recipe));
   await mkdir(cwd, { recursive: true });
   const group = stepRecorder(ctx.layout, task.id);
   for (const [index, argv] of argvs.entries()) {
@@ -43,7 +43,7 @@ export async function stageIfFirst(ctx: BuildContext, task: PlannedTask, logFile
   const recipe = recipeOf(ctx, task);
   if (kindsOf(recipe).find((k) => STAGED_KINDS.has(k)) !== task.kind) return;
   const images = transitiveNeeds(ctx.toolchain.recipes, recipe.name).map((need) => ctx.layout.image(need.name));
-  await buildStage(ctx.layout.stage(recipe.name), images);
+  await buildStage(ctx.layout.stage(treeOwner(recipe)), images);
   const others = placeholdersUsed([...recipe.configure, ...recipe.build, ...recipe.install]).filter((p) => p.startsWith('src:'));
   for (const other of others) {
     for (const line of await pinDisagreements(ctx.sources, recipe, ctx.toolchain.recipes.get(other.slice(4))!)) {

@@ -29,3 +29,23 @@ describe('tasks a satisfied recipe does not need', () => {
     expect([...unneededTasks(plan2, new Set(['lwip', 'kernel']))]).toContain('lwip:fetch');
   });
 });
+
+describe('a recipe that continues another one\'s tree', () => {
+  const compilers = recipe('compilers', { source: urlSource('gcc.tar.gz'), ...steps });
+  const libc = recipe('libc', { source: urlSource('libc.tar.gz'), needs: ['compilers'], ...steps });
+  const libraries = recipe('libraries', { continues: 'compilers', needs: ['compilers', 'libc'], build: [['make']], install: [['make', 'install']] });
+  const plan = planBuild({ recipes: recipesByName(compilers, libc, libraries) });
+
+  it('keeps every task of the continued recipe while the continuing one must build', () => {
+    expect([...unneededTasks(plan, new Set(['compilers', 'libc']))].filter((id) => id.startsWith('compilers'))).toEqual([]);
+  });
+
+  it('leaves them out once the continuing recipe is satisfied too', () => {
+    expect([...unneededTasks(plan, new Set(['compilers', 'libc', 'libraries']))].filter((id) => id.startsWith('compilers')).sort()).toEqual([
+      'compilers:build',
+      'compilers:configure',
+      'compilers:fetch',
+      'compilers:unpack',
+    ]);
+  });
+});

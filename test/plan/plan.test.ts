@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PlanError } from '../../src/errors.js';
-import { criticalPath, dependentsOf, orderRecipes, planBuild } from '../../src/plan/plan.js';
+import { continuersOf, criticalPath, dependentsOf, orderRecipes, planBuild, treeOwner } from '../../src/plan/plan.js';
 import { recipe, recipesByName, urlSource } from '../support/recipes.js';
 
 const steps = { configure: [['./configure']], build: [['make']], install: [['make', 'install']] };
@@ -67,5 +67,25 @@ describe('planning', () => {
     const priority = criticalPath(plan);
     expect(priority.get('a:configure')!).toBeGreaterThan(priority.get('c:build')!);
     expect(priority.get('a:configure')!).toBeGreaterThan(priority.get('b:configure')!);
+  });
+});
+
+describe('a recipe that continues another one\'s tree', () => {
+  const compilers = recipe('compilers', { source: urlSource('gcc.tar.gz'), ...steps, osabi: ['lib/*.a'] });
+  const libc = recipe('libc', { source: urlSource('libc.tar.gz'), needs: ['compilers'], ...steps });
+  const libraries = recipe('libraries', { continues: 'compilers', needs: ['compilers', 'libc'], build: [['make']], install: [['make', 'install']] });
+
+  it('has no tree tasks of its own and waits for the continued build folder as well as its needs', () => {
+    const plan = planBuild({ recipes: recipesByName(compilers, libc, libraries) });
+    expect([...plan.tasks.values()].filter((t) => t.recipe === 'libraries').map((t) => [t.id, t.deps])).toEqual([
+      ['libraries:build', ['compilers:osabi', 'libc:install', 'compilers:build']],
+      ['libraries:install', ['libraries:build']],
+    ]);
+  });
+
+  it('works in the continued recipe\'s source, build folder and stage', () => {
+    expect(treeOwner(libraries)).toBe('compilers');
+    expect(treeOwner(libc)).toBe('libc');
+    expect(continuersOf([compilers, libc, libraries], 'compilers').map((r) => r.name)).toEqual(['libraries']);
   });
 });

@@ -96,6 +96,26 @@ describe('loading a toolchain', () => {
     expect(error.message).toMatch(/^\S+\/recipes\/two\.yaml: package\.name: package "demo-hermit" is also built by \S+\/recipes\/one\.yaml; give each recipe its own package name$/);
   });
 
+  it('refuses a `continues` with a source or configure of its own, one not among the needs, and a chain of them', async () => {
+    const named = (name: string, extra: string): string => `${MINIMAL.replace('demo', name)}${extra}`;
+    const base = { 'recipes/first.yaml': named('first', 'configure:\n  - [./configure]\n') };
+    const cases: Array<[string, RegExp]> = [
+      ['continues: first\nneeds: [first]\nsource:\n  url: https://example.org/a.tar.gz\n  sha256: ' + 'a'.repeat(64) + '\n', /then\.yaml(:\d+)?: source: not used with `continues`: the recipe builds in the tree of first$/],
+      ['continues: first\nneeds: [first]\nconfigure:\n  - [./configure]\n', /then\.yaml(:\d+)?: configure: not used with `continues`: first configured the build folder$/],
+      ['continues: first\n', /then\.yaml(:\d+)?: continues: names "first", which must also be among the recipe's needs$/],
+    ];
+    for (const [extra, message] of cases) {
+      const error = await loadError({ ...base, 'recipes/then.yaml': named('then', extra) });
+      expect(error.message).toMatch(message);
+    }
+    const chain = await loadError({
+      ...base,
+      'recipes/then.yaml': named('then', 'continues: first\nneeds: [first]\n'),
+      'recipes/last.yaml': named('last', 'continues: then\nneeds: [then]\n'),
+    });
+    expect(chain.message).toMatch(/last\.yaml(:\d+)?: continues: names "then", which itself continues "first": continue "first" instead$/);
+  });
+
   it('checks that a patch folder exists, relative to the toolchain directory', async () => {
     const error = await loadError({ 'recipes/demo.yaml': `${MINIMAL}patches: patches/demo\n` });
     expect(error.message).toMatch(/patches: folder .*patches\/demo does not exist/);
