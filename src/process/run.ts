@@ -2,6 +2,7 @@ import { HermitError } from '../errors.js';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { appendFile, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { KILL_GRACE_MS, signalGroup } from './groups.js';
 import type { Jobserver } from './jobserver.js';
 
@@ -126,6 +127,52 @@ export async function runCaptured(argv: readonly string[], options: { readonly c
     return { exitCode: 127, signal: undefined, stdout: '', stderr: result.originalMessage || result.shortMessage || 'the command could not be started' };
   }
   return { exitCode: result.exitCode, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** How a tool that is not a step ended. */
+export interface ToolExit {
+  /** Undefined when it exited with 0. */
+  readonly failure: StepFailure | undefined;
+  readonly signal: string | undefined;
+  /** The start of what it wrote to stderr (all a message needs, and bounded however much it writes). */
+  readonly stderr: string;
+}
+
+/** A tool one end of whose pipes is ours: a decompressor we read, a tar we feed. */
+export interface RunningTool {
+  readonly stdin: Writable | undefined;
+  readonly stdout: Readable | undefined;
+  /** Resolves once it has exited; never rejects. */
+  readonly exit: Promise<ToolExit>;
+}
+
+const STDERR_KEPT = 16 * 1024;
+
+/**
+ * Starts a helper tool (not a step: no log, no process group, the environment inherited with
+ * `env` applied, where undefined removes a variable). Its stdin is a pipe or a file; its stdout
+ * a pipe or nothing.
+ */
+export async function startTool(
+  argv: readonly string[],
+  options: { readonly stdin: 'pipe' | { readonly file: string } | 'ignore'; readonly stdout: 'pipe' | 'ignore'; readonly env?: Readonly<Record<string, string | undefined>> },
+): Promise<RunningTool> {
+  const { execa } = await import('execa');
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ ...process.env, ...options.env })) if (value !== undefined) env[name] = value;
+  const input = typeof options.stdin === 'string' ? { stdin: options.stdin } : { inputFile: options.stdin.file };
+  const child = execa(argv[0]!, argv.slice(1), { ...input, stdout: options.stdout, stderr: 'pipe', env, extendEnv: false, buffer: false, reject: false });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    if (stderr.length < STDERR_KEPT) stderr += chunk.toString('utf8').slice(0, STDERR_KEPT - stderr.length);
+  });
+  const exit = child.then((result): ToolExit => {
+    if (!result.failed) return { failure: undefined, signal: undefined, stderr };
+    // Never started (a missing command): no status; 127, as a shell would say.
+    const started = result.exitCode !== undefined || result.signal !== undefined;
+    return { failure: new StepFailure(argv, started ? result.exitCode : 127, result.signal), signal: result.signal, stderr };
+  });
+  return { stdin: child.stdin ?? undefined, stdout: child.stdout ?? undefined, exit };
 }
 
 /**

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StepFailure, explainExit, runCaptured, runStep, shellQuote, tailLines } from '../../src/process/run.js';
+import { text } from 'node:stream/consumers';
+import { StepFailure, explainExit, runCaptured, runStep, shellQuote, startTool, tailLines } from '../../src/process/run.js';
 import { procStat } from '../../src/process/proc.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -80,5 +81,30 @@ describe('running a step', () => {
     expect(await runCaptured(['printenv', 'VITEST'], { env })).toMatchObject({ exitCode: 1, stdout: '' });
     expect(await runCaptured(['no-such-command-here'])).toMatchObject({ exitCode: 127, stdout: '', stderr: expect.stringMatching(/ENOENT/) });
     expect(await runCaptured(['sh', '-c', 'kill -TERM $$'])).toMatchObject({ exitCode: undefined, signal: 'SIGTERM' });
+  });
+});
+
+describe('a helper tool', () => {
+  it('reads a file on its stdin and gives its stdout as a stream, with the environment changed as asked', async () => {
+    const dir = await tempDir();
+    writeFileSync(path.join(dir, 'in'), 'from the file\n');
+    process.env.HT_TOOL_DROPPED = 'x';
+    try {
+      const tool = await startTool(['sh', '-c', 'cat; echo "$HT_TOOL_SET ${HT_TOOL_DROPPED-unset}"'], { stdin: { file: path.join(dir, 'in') }, stdout: 'pipe', env: { HT_TOOL_SET: 'set', HT_TOOL_DROPPED: undefined } });
+      expect(await text(tool.stdout!)).toBe('from the file\nset unset\n');
+      expect(await tool.exit).toEqual({ failure: undefined, signal: undefined, stderr: '' });
+    } finally {
+      delete process.env.HT_TOOL_DROPPED;
+    }
+  });
+
+  it('keeps only the start of a long stderr, and says how it failed', async () => {
+    const tool = await startTool(['sh', '-c', 'echo first >&2; head -c 1000000 /dev/zero | tr "\\0" x >&2; exit 3'], { stdin: 'ignore', stdout: 'ignore' });
+    const exit = await tool.exit;
+    expect(exit.stderr.startsWith('first\n')).toBe(true);
+    expect(exit.stderr.length).toBeLessThanOrEqual(16 * 1024);
+    expect(exit.failure?.message).toMatch(/exited with code 3$/);
+    const missing = await (await startTool(['no-such-command-here'], { stdin: 'pipe', stdout: 'ignore' })).exit;
+    expect(missing.failure?.message).toBe('`no-such-command-here` exited with code 127 (command not found)');
   });
 });
