@@ -79,22 +79,31 @@ export function headerNumber(field: Uint8Array, what: string): number {
   return value;
 }
 
-/** Whether a header's checksum holds, counted as GNU tar does (unsigned or signed bytes). */
-function checksumHolds(block: Uint8Array): boolean {
+/** Whether a block is all zeros (the end of an archive), else whether its checksum holds, counted as GNU tar does. */
+function checkBlock(block: Uint8Array): 'zero' | 'valid' | 'corrupt' {
+  // One pass for all three: the unsigned sum, and how many bytes count negative when signed.
   let unsigned = 0;
-  let signed = 0;
+  let high = 0;
   for (let i = 0; i < BLOCK; i++) {
-    const byte = i >= 148 && i < 156 ? 0x20 : block[i]!;
+    const byte = block[i]!;
     unsigned += byte;
-    signed += byte > 127 ? byte - 256 : byte;
+    high += byte >>> 7;
   }
+  if (unsigned === 0) return 'zero';
+  // The checksum field itself counts as eight blanks.
+  for (let i = 148; i < 156; i++) {
+    unsigned -= block[i]!;
+    high -= block[i]! >>> 7;
+  }
+  unsigned += 8 * 0x20;
+  const signed = unsigned - 256 * high;
   let recorded: number;
   try {
     recorded = headerNumber(block.subarray(148, 156), 'checksum');
   } catch {
-    return false;
+    return 'corrupt';
   }
-  return recorded === unsigned || recorded === signed;
+  return recorded === unsigned || recorded === signed ? 'valid' : 'corrupt';
 }
 
 type PaxRecord = readonly [keyword: string, value: string];
@@ -273,14 +282,15 @@ export class TarStreamFilter {
   }
 
   private onHeader(block: Buffer): void {
-    if (block.every((byte) => byte === 0)) {
+    const check = checkBlock(block);
+    if (check === 'zero') {
       // GNU tar ends at the first zero block, lone or not; two make it end without a warning.
       this.pending = [];
       this.emit(Buffer.alloc(2 * BLOCK));
       this.state = { at: 'end' };
       return;
     }
-    if (!checksumHolds(block)) throw new TarFormatError(this.offset === 0 ? 'not a tar archive' : `a corrupt tar header at byte ${this.offset}`);
+    if (check === 'corrupt') throw new TarFormatError(this.offset === 0 ? 'not a tar archive' : `a corrupt tar header at byte ${this.offset}`);
     const typeflag = String.fromCharCode(block[156]!);
     const size = headerNumber(block.subarray(124, 136), 'size');
     // 'X' is Solaris's name for a pax header, which GNU tar reads as one.
