@@ -2,9 +2,15 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
+import { text } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import type { Entry, ZipFile } from 'yauzl';
 import { UserError, describeError } from '../errors.js';
+import { TarFormatError, TarStreamFilter } from '../formats/tar-stream.js';
+import { startTool, type StepFailure, type ToolExit } from '../process/run.js';
+import { EntryGuard, UnsafeArchive } from './entry-rules.js';
+
+export { UnsafeArchive };
 
 type Format = 'tar' | 'tar.gz' | 'tar.xz' | 'tar.bz2' | 'tar.zst' | 'zip';
 
@@ -19,138 +25,144 @@ export function archiveFormat(file: string): Format {
   throw new UserError(`do not know how to unpack ${path.basename(file)} (known: .tar, .tar.gz, .tar.xz, .tar.bz2, .tar.zst, .zip)`);
 }
 
-/** node-tar has no xz or bzip2, and its zstd needs Node 22: those go through the system tools. */
-const SYSTEM_DECOMPRESSOR: Partial<Record<Format, string>> = { 'tar.xz': 'xz', 'tar.bz2': 'bzip2', 'tar.zst': 'zstd' };
-
-export class UnsafeArchive extends UserError {}
-
 /** An archive that could not be read (truncated, corrupt, not what its name says). */
 export class UnpackError extends UserError {}
 
-/** A path from an archive made relative to the folder it is unpacked into, or why it cannot be. */
-function insideFolder(candidate: string): string | 'absolute' | 'escapes' {
-  if (candidate.startsWith('/') || /^[A-Za-z]:[\\/]/.test(candidate)) return 'absolute';
-  const normalized = path.posix.normalize(candidate.replaceAll('\\', '/')).replace(/^(\.\/)+/, '').replace(/\/$/, '');
-  if (normalized === '..' || normalized.startsWith('../')) return 'escapes';
-  return normalized === '.' ? '' : normalized;
+/**
+ * The folder being unpacked into filled up. Said as Node says it of a write of its own (the task
+ * adds which folder), with the code callers look for.
+ */
+export class NoRoomToUnpack extends UnpackError {
+  readonly code = 'ENOSPC';
+  constructor(cause: unknown) {
+    super('ENOSPC: no space left on device, write', { cause });
+  }
 }
 
 /**
- * Decides, entry by entry, what may be written into a source folder. Entries that would land
- * outside it — absolute paths, `..`, a path through a symlink the archive made, a link pointing
- * out — make the whole archive refused; device nodes and FIFOs are dropped; modes lose their
- * setuid/setgid/sticky bits.
+ * The decompressor of each compressed format, reading the archive on its stdin. gzip gets -f so
+ * that a plain tar named .tar.gz still unpacks (it copies what is not gzip through unchanged).
  */
-export class EntryGuard {
-  private readonly symlinks = new Set<string>();
-  readonly problems: string[] = [];
-  readonly dropped: string[] = [];
+const DECOMPRESSOR: Partial<Record<Format, readonly string[]>> = {
+  'tar.gz': ['gzip', '-dcf'],
+  'tar.xz': ['xz', '-dc'],
+  'tar.bz2': ['bzip2', '-dc'],
+  'tar.zst': ['zstd', '-dcq'],
+};
 
-  /** The entry's path inside the folder, or undefined when it must not be written. */
-  check(rawPath: string, type: 'file' | 'directory' | 'symlink' | 'hardlink' | 'other', linkTarget?: string): string | undefined {
-    const relative = insideFolder(rawPath);
-    if (relative === 'absolute' || relative === 'escapes') {
-      this.problems.push(`${rawPath}: ${relative === 'absolute' ? 'absolute path' : 'path leaves the source folder'}`);
-      return undefined;
-    }
-    if (type === 'other') {
-      this.dropped.push(rawPath);
-      return undefined;
-    }
-    const parts = relative.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      if (this.symlinks.has(parts.slice(0, i).join('/'))) {
-        this.problems.push(`${rawPath}: would be written through the symlink ${parts.slice(0, i).join('/')}`);
-        return undefined;
-      }
-    }
-    if (type === 'hardlink' && insideFolder(linkTarget ?? '') === relative) {
-      // A file linked to itself: some archives (Debian's binutils-2.40.tar.xz) list every file
-      // twice, the second time as such a link. Writing it would replace the file by nothing.
-      return undefined;
-    }
-    if (type === 'symlink' || type === 'hardlink') {
-      const target = linkTarget ?? '';
-      // A symlink target is relative to the link's folder; a hard link names a path in the archive.
-      const resolved = type === 'symlink' ? path.posix.join(path.posix.dirname(relative), target) : target;
-      const where = insideFolder(resolved);
-      if (path.posix.isAbsolute(target) || where === 'absolute' || where === 'escapes') {
-        this.problems.push(`${rawPath}: links to ${target}, outside the source folder`);
-        return undefined;
-      }
-      if (type === 'symlink') this.symlinks.add(relative);
-    }
-    return relative;
-  }
+/**
+ * GNU tar reading the filtered archive on stdin. As root it would restore owners and setuid,
+ * setgid and sticky bits: these options keep names, contents, links, times and permission bits
+ * under the umask only, and leave the folder it unpacks into as it is (a `./` member would set
+ * its mode). -B: a pipe gives short reads, which tar must gather into whole records.
+ */
+const TAR = [
+  'tar',
+  '-x',
+  '-f',
+  '-',
+  '-B',
+  '--no-same-owner',
+  '--no-same-permissions',
+  '--no-overwrite-dir',
+  '--delay-directory-restore',
+  '--no-acls',
+  '--no-selinux',
+  '--no-xattrs',
+  '--warning=no-unknown-keyword',
+];
 
-  /** Throws when the archive tried anything unsafe. */
-  verdict(archive: string): void {
-    if (this.problems.length === 0) return;
-    const shown = this.problems.slice(0, 5).join('; ');
-    throw new UnsafeArchive(`refusing ${path.basename(archive)}: ${this.problems.length} unsafe entr${this.problems.length === 1 ? 'y' : 'ies'}: ${shown}`);
-  }
+/** TAR_OPTIONS would add the user's options (--overwrite writes through symlinks); NO_ROOM matches English. */
+const TAR_ENV = { TAR_OPTIONS: undefined, LC_ALL: 'C.UTF-8' };
+
+/** What GNU tar says when the disk is full: the errno, or for a short write only that. */
+const NO_ROOM = /No space left on device|Wrote only \d+ of \d+ bytes/;
+
+/** The first line of a tool's stderr worth showing. */
+function firstProblem(stderr: string): string | undefined {
+  return stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line !== '' && !line.endsWith('Exiting with failure status due to previous errors'));
+}
+
+function toolError(archive: string, failure: StepFailure, exit: ToolExit): UnpackError {
+  return new UnpackError(`cannot unpack ${path.basename(archive)}: ${firstProblem(exit.stderr) ?? failure.message}`, { cause: failure });
+}
+
+/**
+ * Extracts a tarball with GNU tar, decompressed once and filtered on its way: every header is
+ * read here first (TarStreamFilter) and judged (EntryGuard), and only the members the guard lets
+ * through reach tar, which never sees a refused or dropped one. After a refusal tar gets nothing
+ * more; the rest is read only to say how much of the archive is unsafe.
+ */
+async function extractTar(archive: string, format: Format, into: string, guard: EntryGuard, log?: (line: string) => void): Promise<void> {
+  const decompressor = DECOMPRESSOR[format];
+  const [source, tar] = await Promise.all([
+    decompressor ? startTool(decompressor, { stdin: { file: archive }, stdout: 'pipe' }) : undefined,
+    startTool([...TAR, '-C', into], { stdin: 'pipe', stdout: 'ignore', env: TAR_ENV }),
+  ]);
+  const filter = new TarStreamFilter((member) => {
+    const admitted = guard.check(member) !== undefined;
+    if (guard.refused) filter.stopPassing();
+    return admitted && !guard.refused;
+  });
+  // One write to tar per chunk read, however many members it holds: a write per header and body
+  // would be a system call each.
+  const pass = (stream: Transform, parts: Buffer[]): void => {
+    if (parts.length > 0) stream.push(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+  };
+  const gate = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      try {
+        pass(this, filter.write(chunk));
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+    flush(done) {
+      try {
+        pass(this, filter.end());
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  });
+  const piped = await pipeline(source?.stdout ?? createReadStream(archive), gate, tar.stdin!).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  const [read, written] = await Promise.all([source?.exit, tar.exit]);
+  // Which failure is the cause: a refusal; a decompressor that failed on its own, not of the pipe
+  // closed after another failure; a stream that is not a tar archive; then tar's own.
+  guard.verdict(archive);
+  const readFailure = read?.failure;
+  if (readFailure && !(piped !== undefined && (read.signal !== undefined || /broken pipe/i.test(read.stderr)))) throw toolError(archive, readFailure, read);
+  if (piped instanceof TarFormatError) throw new UnpackError(`cannot unpack ${path.basename(archive)}: ${piped.message}`, { cause: piped });
+  if (written.failure) throw NO_ROOM.test(written.stderr) ? new NoRoomToUnpack(written.failure) : toolError(archive, written.failure, written);
+  if (piped !== undefined) throw piped;
+  for (const line of written.stderr.split('\n')) if (line.trim() !== '') log?.(line);
+}
+
+/**
+ * The first thing under `into` that no source tree may hold and GNU tar was told not to make: a
+ * device, FIFO or socket, or a file with setuid or setgid. The filter never lets one through;
+ * this checks the tree itself, so that a gap in the filter cannot become one in the tree.
+ */
+async function forbiddenIn(into: string): Promise<string | undefined> {
+  const find = await startTool(
+    ['find', into, '(', '-type', 'b', '-o', '-type', 'c', '-o', '-type', 'p', '-o', '-type', 's', '-o', '-type', 'f', '-perm', '/6000', ')', '-print0', '-quit'],
+    { stdin: 'ignore', stdout: 'pipe' },
+  );
+  const [found, exit] = await Promise.all([text(find.stdout!), find.exit]);
+  if (exit.failure) throw new UnpackError(`cannot check what was unpacked into ${into}: ${firstProblem(exit.stderr) ?? exit.failure.message}`, { cause: exit.failure });
+  const first = found.split('\0')[0];
+  return first ? path.relative(into, first) : undefined;
 }
 
 const SAFE_MODE = 0o777;
-
-/**
- * Gathers a pipe's small reads into large chunks. node-tar writes each chunk of an entry as it
- * gets it, through the thread pool: fed 64 KiB pipe reads, unpacking gcc meant millions of
- * small writes and thread hand-offs; fed megabytes, most files are written in one go.
- */
-function rechunk(size = 4 << 20): Transform {
-  let parts: Buffer[] = [];
-  let held = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      parts.push(chunk);
-      held += chunk.length;
-      if (held < size) return done();
-      const whole = Buffer.concat(parts, held);
-      parts = [];
-      held = 0;
-      done(null, whole);
-    },
-    flush(done) {
-      done(null, held > 0 ? Buffer.concat(parts, held) : undefined);
-    },
-  });
-}
-
-async function extractTar(archive: string, format: Format, into: string, guard: EntryGuard): Promise<void> {
-  const [tar, { execa }] = await Promise.all([import('tar'), import('execa')]);
-  const extract = tar.x({
-    cwd: into,
-    preserveOwner: false,
-    filter: (entryPath, entry) => {
-      const type = 'type' in entry ? entry.type : 'File';
-      const kind =
-        type === 'Directory'
-          ? 'directory'
-          : type === 'SymbolicLink'
-            ? 'symlink'
-            : type === 'Link'
-              ? 'hardlink'
-              : ['File', 'OldFile', 'ContiguousFile'].includes(type)
-                ? 'file'
-                : 'other';
-      const linkpath = 'linkpath' in entry ? entry.linkpath : undefined;
-      if (['GlobalExtendedHeader', 'ExtendedHeader', 'NextFileHasLongPath', 'NextFileHasLongLinkpath'].includes(type)) return true;
-      return guard.check(entryPath, kind, linkpath ?? undefined) !== undefined;
-    },
-    onReadEntry: (entry) => {
-      if (entry.mode !== undefined) entry.mode &= SAFE_MODE;
-    },
-  });
-  const tool = SYSTEM_DECOMPRESSOR[format];
-  if (tool) {
-    const decompress = execa(tool, ['-dc', archive], { stdout: 'pipe', stderr: 'pipe', buffer: { stdout: false } });
-    await Promise.all([pipeline(decompress.stdout, rechunk(), extract), decompress]);
-  } else {
-    // node-tar recognises gzip by its magic bytes.
-    await pipeline(createReadStream(archive), extract);
-  }
-}
 
 async function extractZip(archive: string, into: string, guard: EntryGuard): Promise<void> {
   const { default: yauzl } = await import('yauzl');
@@ -168,14 +180,14 @@ async function extractZip(archive: string, into: string, guard: EntryGuard): Pro
       const isDir = entry.fileName.endsWith('/');
       if (isLink) {
         const target = await readAll(await openStream(entry));
-        const relative = guard.check(entry.fileName, 'symlink', target);
+        const relative = guard.check({ kind: 'symlink', names: [entry.fileName], links: [target] });
         if (relative !== undefined) {
           await mkdir(path.dirname(path.join(into, relative)), { recursive: true });
           await symlink(target, path.join(into, relative));
         }
         continue;
       }
-      const relative = guard.check(entry.fileName, isDir ? 'directory' : 'file');
+      const relative = guard.check({ kind: isDir ? 'directory' : 'file', names: [entry.fileName] });
       if (relative === undefined) continue;
       const target = path.join(into, relative);
       if (isDir) {
@@ -234,13 +246,15 @@ export async function unpackArchive(archive: string, { dest, temp }: UnpackTarge
         // yauzl validates names itself and stops at the first bad one: say it in our words.
         const bad = /^(invalid relative path|absolute path): (.*)$/.exec(error.message);
         if (!bad) throw error;
-        guard.problems.push(`${bad[2]}: ${bad[1] === 'absolute path' ? 'absolute path' : 'path leaves the source folder'}`);
+        guard.refuse(`${bad[2]}: ${bad[1] === 'absolute path' ? 'absolute path' : 'path leaves the source folder'}`);
       });
     } else {
-      await extractTar(archive, format, temp, guard);
+      await extractTar(archive, format, temp, guard, log);
+      const forbidden = await forbiddenIn(temp);
+      if (forbidden !== undefined) throw new UnsafeArchive(`refusing ${path.basename(archive)}: ${forbidden} was unpacked as a device, FIFO, socket or setuid/setgid file`);
     }
     guard.verdict(archive);
-    for (const name of guard.dropped) log?.(`dropped ${name}: not a file, folder or link`);
+    for (const line of guard.dropped) log?.(line);
     const top = await readdir(temp, { withFileTypes: true });
     await rm(dest, { recursive: true, force: true });
     if (top.length === 1 && top[0]!.isDirectory()) {
@@ -252,7 +266,7 @@ export async function unpackArchive(archive: string, { dest, temp }: UnpackTarge
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
     if (error instanceof UserError) throw error;
-    // The tar and zip readers' own words do not say which archive they were reading.
+    // The zip reader's and the file system's own words do not say which archive they were reading.
     throw new UnpackError(`cannot unpack ${path.basename(archive)}: ${describeError(error)}`, { cause: error });
   }
 }

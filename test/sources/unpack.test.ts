@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, lstatSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, truncateSync, writeFileSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -10,16 +10,17 @@ import { tempDir } from '../support/tmp.js';
 /** The target the work directory would give: the folder and a temp beside it. */
 const besideOf = (dest: string): { dest: string; temp: string } => ({ dest, temp: `${dest}.unpacking` });
 
-async function unpackRaw(entries: RawEntry[], name = 'x.tar.gz'): Promise<{ dir: string; dest: string; result: unknown }> {
+async function unpackRaw(entries: RawEntry[], name = 'x.tar.gz'): Promise<{ dir: string; dest: string; result: unknown; logged: string[] }> {
   const dir = await tempDir();
   const archive = path.join(dir, name);
   writeFileSync(archive, gzipSync(rawTar(entries)));
   const dest = path.join(dir, 'work/src/x');
-  const result = await unpackArchive(archive, besideOf(dest)).then(
+  const logged: string[] = [];
+  const result = await unpackArchive(archive, besideOf(dest), (line) => logged.push(line)).then(
     () => undefined,
     (e: unknown) => e,
   );
-  return { dir, dest, result };
+  return { dir, dest, result, logged };
 }
 
 describe('safe unpacking', () => {
@@ -130,5 +131,80 @@ describe('safe unpacking', () => {
     expect((error as UnpackError).message).toMatch(/^cannot unpack broken\.tar\.gz: \S/);
     expect((error as UnpackError).cause).toBeInstanceOf(Error);
     expect(readdirSync(path.dirname(dest))).toEqual([]);
+  });
+
+  it.each<[string, RawEntry[], RegExp]>([
+    ['a pax path that leaves the folder behind a harmless header name', [{ name: 'top/harmless', pax: { path: 'top/../../evil.txt' }, data: 'x' }], /top\/\.\.\/\.\.\/evil\.txt: path leaves the source folder/],
+    ['a GNU long name that leaves the folder', [{ name: 'top/harmless', longName: '../evil.txt', data: 'x' }], /\.\.\/evil\.txt: path leaves the source folder/],
+    ['a pax link target out of the folder', [{ name: 'top/l', type: 'symlink', link: 'fine', pax: { linkpath: '../../../etc' } }], /top\/l: links to \.\.\/\.\.\/\.\.\/etc, outside/],
+    [
+      'a hard link through a chain of symlinks',
+      [
+        { name: 'top/a/b', type: 'symlink', link: '..' },
+        { name: 'top/a/c', type: 'symlink', link: 'b/../..' },
+        { name: 'top/h', type: 'hardlink', link: 'top/a/c/evil.txt' },
+      ],
+      /top\/h: links to top\/a\/c\/evil\.txt, through the symlink top\/a\/c/,
+    ],
+  ])('refuses %s and leaves nothing behind', async (_what, entries, message) => {
+    const { dir, dest, result } = await unpackRaw(entries);
+    expect(result).toBeInstanceOf(UnsafeArchive);
+    expect((result as Error).message).toMatch(message);
+    expect(existsSync(dest)).toBe(false);
+    expect(existsSync(`${dest}.unpacking`)).toBe(false);
+    expect(readdirSync(path.join(dir, 'work/src'))).toEqual([]);
+  });
+
+  it('unpacks GNU and pax long names, long link targets and hard links as GNU tar made them', async () => {
+    const dir = await tempDir();
+    const deep = path.join('pkg-1.0', 'd'.repeat(90), 'e'.repeat(90));
+    mkdirSync(path.join(dir, deep), { recursive: true });
+    writeFileSync(path.join(dir, deep, 'f'.repeat(40)), 'long\n');
+    writeFileSync(path.join(dir, 'pkg-1.0/a.txt'), 'shared');
+    linkSync(path.join(dir, 'pkg-1.0/a.txt'), path.join(dir, 'pkg-1.0/b.txt'));
+    symlinkSync(path.join(deep.slice('pkg-1.0/'.length), 'f'.repeat(40)), path.join(dir, 'pkg-1.0/sym'));
+    for (const format of ['gnu', 'pax']) {
+      execFileSync('tar', [`--format=${format}`, '-cJf', `${format}.tar.xz`, 'pkg-1.0'], { cwd: dir });
+      const dest = path.join(dir, `out-${format}`);
+      await unpackArchive(path.join(dir, `${format}.tar.xz`), besideOf(dest));
+      expect(readFileSync(path.join(dest, deep.slice('pkg-1.0/'.length), 'f'.repeat(40)), 'utf8'), format).toBe('long\n');
+      expect(readFileSync(path.join(dest, 'sym'), 'utf8'), format).toBe('long\n');
+      expect(readlinkSync(path.join(dest, 'sym')), format).toHaveLength(90 + 1 + 90 + 1 + 40);
+      expect(statSync(path.join(dest, 'b.txt')).ino, format).toBe(statSync(path.join(dest, 'a.txt')).ino);
+    }
+  });
+
+  it('drops a sparse file and says so, and unpacks the rest', async () => {
+    const dir = await tempDir();
+    mkdirSync(path.join(dir, 'top'));
+    writeFileSync(path.join(dir, 'top/sparse'), '');
+    truncateSync(path.join(dir, 'top/sparse'), 1 << 20);
+    writeFileSync(path.join(dir, 'top/kept'), 'kept');
+    for (const format of ['gnu', 'pax']) {
+      execFileSync('tar', [`--format=${format}`, '-S', '-czf', `${format}.tar.gz`, 'top'], { cwd: dir });
+      const dest = path.join(dir, `out-${format}`);
+      const logged: string[] = [];
+      await unpackArchive(path.join(dir, `${format}.tar.gz`), besideOf(dest), (line) => logged.push(line));
+      expect(readdirSync(dest), format).toEqual(['kept']);
+      expect(logged, format).toEqual(['dropped top/sparse: a sparse file']);
+    }
+  });
+
+  it('says what GNU tar could not do, naming the archive', async () => {
+    const { dest, result } = await unpackRaw([{ name: 'top/h', type: 'hardlink', link: 'top/missing' }]);
+    expect(result).toBeInstanceOf(UnpackError);
+    expect((result as Error).message).toMatch(/^cannot unpack x\.tar\.gz: tar: top\/h: Cannot hard link to .top\/missing.: No such file or directory$/);
+    expect(existsSync(dest)).toBe(false);
+  });
+
+  it('is not swayed by TAR_OPTIONS', async () => {
+    process.env.TAR_OPTIONS = '--no-such-option --overwrite';
+    try {
+      const { dest, result } = await unpackRaw([{ name: 'top/a', data: 'a' }]);
+      expect(result).toBeUndefined();
+      expect(readFileSync(path.join(dest, 'a'), 'utf8')).toBe('a');
+    } finally {
+      delete process.env.TAR_OPTIONS;
+    }
   });
 });

@@ -32,7 +32,7 @@ async function unpackOf(name: string, bytes: Buffer) {
 describe('the unpack task', () => {
   it.each([
     ['an unsafe archive', 'demo.tar', rawTar([{ name: 'link', type: 'symlink', link: '/etc' }]), 'refusing demo.tar: 1 unsafe entry: link: links to /etc, outside the source folder'],
-    ['a corrupt archive', 'demo.tar.gz', Buffer.from('not gzip at all\n'), 'cannot unpack demo.tar.gz: TAR_BAD_ARCHIVE: Unrecognized archive format'],
+    ['a corrupt archive', 'demo.tar.gz', Buffer.from('not gzip at all\n'), 'cannot unpack demo.tar.gz: not a tar archive'],
     ['an unknown format', 'demo.rar', Buffer.from('Rar!'), 'do not know how to unpack demo.rar (known: .tar, .tar.gz, .tar.xz, .tar.bz2, .tar.zst, .zip)'],
   ])('fails on %s naming the recipe and the task, with the log', async (_what, name, bytes, problem) => {
     const { outcome, log } = await unpackOf(name, bytes);
