@@ -7,7 +7,10 @@ export interface ToolRequirement {
   readonly neededBy: readonly string[];
 }
 
-const DECOMPRESSORS: ReadonlyArray<readonly [suffix: RegExp, command: string]> = [
+/** Tarballs are unpacked by GNU tar, fed by the decompressor of their format. */
+const UNPACKERS: ReadonlyArray<readonly [suffix: RegExp, command: string]> = [
+  [/\.(tar|tar\.\w+|t[gx]z|tbz2?|tzst)$/, 'tar'],
+  [/\.(tar\.gz|tgz)$/, 'gzip'],
   [/\.(tar\.xz|txz)$/, 'xz'],
   [/\.(tar\.bz2|tbz2?)$/, 'bzip2'],
   [/\.(tar\.zst|tzst)$/, 'zstd'],
@@ -22,7 +25,7 @@ function stepCommands(recipe: Recipe): string[] {
 
 /**
  * What a recipe needs of the host beyond its `tools` list: what its steps run by name, patch
- * for a patch series, git for a git source, the decompressor of its archive (gzip and zip are
+ * for a patch series, git for a git source, tar and the decompressor of its tarball (a zip is
  * read natively), and for a packaged recipe what packaging runs (the compressor, strip for host
  * binaries, dpkg, and dpkg-shlibdeps for shared-library dependencies).
  */
@@ -31,7 +34,7 @@ export function impliedTools(recipe: Recipe, packageCompressor: string | undefin
   if (recipe.patches !== undefined) tools.push('patch');
   if (recipe.source?.git) tools.push('git');
   const file = recipe.source?.file ?? recipe.source?.url ?? '';
-  for (const [suffix, command] of DECOMPRESSORS) if (suffix.test(file)) tools.push(command);
+  for (const [suffix, command] of UNPACKERS) if (suffix.test(file)) tools.push(command);
   if (recipe.package) {
     if (packageCompressor) tools.push(packageCompressor);
     tools.push('strip', 'dpkg', 'dpkg-shlibdeps');
