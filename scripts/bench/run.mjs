@@ -18,6 +18,7 @@ import { CLI, REPO, cliOptions, formatTable, run, tempDir } from './lib.mjs';
 import { noop } from './noop.mjs';
 import { osabi } from './osabi.mjs';
 import { scheduler } from './scheduler.mjs';
+import { unpack } from './unpack.mjs';
 
 const options = cliOptions();
 const cacheAt = process.argv.indexOf('--cache');
@@ -65,6 +66,7 @@ await section('shared jobserver', () => jobserver({ rounds: Math.min(options.rou
 await section('OS/ABI stamping', () => osabi({ rounds: options.rounds }));
 await section('.deb emission', () => deb(Math.min(options.rounds, 3)));
 await section('download', () => download({ rounds: options.rounds }));
+await section('source unpacking', () => unpack({ rounds: options.rounds, cache }));
 if (options.long) {
   const { long } = await import('./long.mjs');
   await section('real GNU chain (--long)', () => long({ rounds: 1, cache }));
