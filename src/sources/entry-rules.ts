@@ -46,9 +46,9 @@ const SHOWN = 5;
 /**
  * Decides, entry by entry, what may be written into a source folder. Entries that would land
  * outside it, or might — absolute paths, `..` anywhere in a path, a path through a symlink the
- * archive made, a link pointing out — make the whole archive refused; device nodes, FIFOs and anything else that is not a
- * file, folder or link are dropped. Pure: it sees names, never the file system, so it holds the
- * archive's symlinks and dropped names, not its contents.
+ * archive made, a link pointing out — make the whole archive refused; device nodes, FIFOs and
+ * anything else that is not a file, folder or link are dropped. Pure: it sees names, never the
+ * file system, so it holds the archive's symlinks and dropped names, not its contents.
  */
 export class EntryGuard {
   private readonly symlinks = new Set<string>();

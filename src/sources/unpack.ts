@@ -110,7 +110,7 @@ async function extractTar(archive: string, format: Format, into: string, guard: 
   // One write to tar per chunk read, however many members it holds: a write per header and body
   // would be a system call each.
   const pass = (stream: Transform, parts: Buffer[]): void => {
-    if (parts.length > 0) stream.push(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    if (parts.length > 0) stream.push(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
   };
   const gate = new Transform({
     transform(chunk: Buffer, _encoding, done) {
