@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end proof of the GNU part of the toolchain, from a clean work directory:
-#   1. builds binutils → gcc-bootstrap → newlib with hermit-toolchain, from the pinned releases
+#   1. builds binutils → gcc-compilers → newlib with hermit-toolchain, from the pinned releases
 #      (Debian's verified copies when the upstream sites are unreachable);
 #   2. checks the result with the built tools (OS/ABI of objects, __hermit__, a freestanding
 #      link at 0x800000, elfedit/readelf OS/ABI names, newlib's syscall layer, crt0.o);
@@ -99,7 +99,7 @@ compiler_checks() {
 
 # --- 1. build with the orchestrator ---------------------------------------------------------
 recipes=(binutils)
-[[ $only == all ]] && recipes=(binutils gcc-bootstrap newlib)
+[[ $only == all ]] && recipes=(binutils gcc-compilers newlib)
 for recipe in "${recipes[@]}"; do build "$recipe"; done
 
 # The built tools, together, as they will be installed (the images, hard-linked).
@@ -118,12 +118,12 @@ packaged=(binutils)
 ht package "${packaged[@]}" | sed 's/^/   /'
 debs=("$work"/build/out/*.deb)
 if [[ $only == all ]]; then
-  # gcc-bootstrap is not shipped; to check an installed compiler it is packed here, ad hoc, from
+  # gcc-compilers is not shipped; to check an installed compiler it is packed here, ad hoc, from
   # its image with our own `package --tree`.
-  extra=$work/extra/gcc-hermit-bootstrap
+  extra=$work/extra/gcc-hermit-compilers
   mkdir -p "$extra/DEBIAN"
-  cp -al "$work/build/image/gcc-bootstrap/." "$extra/"
-  printf 'Package: gcc-hermit-bootstrap\nVersion: 12.2.0-1\nArchitecture: amd64\nMaintainer: e2e-gnu <e2e@hermit.invalid>\nDepends: binutils-hermit\nDescription: stage-1 gcc for x86_64-hermit (e2e check only)\n' > "$extra/DEBIAN/control"
+  cp -al "$work/build/image/gcc-compilers/." "$extra/"
+  printf 'Package: gcc-hermit-compilers\nVersion: 12.2.0-1\nArchitecture: amd64\nMaintainer: e2e-gnu <e2e@hermit.invalid>\nDepends: binutils-hermit\nDescription: gcc compilers without target libraries, for x86_64-hermit (e2e check only)\n' > "$extra/DEBIAN/control"
   ht package --tree "$extra" --out "$work/extra" | sed 's/^/   /'
   debs+=("$work"/extra/*.deb)
 fi

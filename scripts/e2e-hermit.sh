@@ -3,7 +3,7 @@
 #   1. fetches every source: the GNU releases (or Debian's verified copies) and the HermitCore
 #      trees at their pins — from GitHub, or from a premirror given with --mirror (for a site
 #      without GitHub, e.g. ../shared/sources: archives verified by the recipes' sha256);
-#   2. builds the chain (binutils → gcc-bootstrap → newlib → pthread-embedded →
+#   2. builds the chain (binutils → gcc-compilers → newlib → pthread-embedded →
 #      libhermit-bootstrap → gcc → libhermit), its packages and their apt index;
 #   3. installs the meta package hermit-toolchain into a private root (bootstrap --root);
 #   4. boots programs under the installed proxy in QEMU, one at a time, each bounded by a timeout,

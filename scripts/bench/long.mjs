@@ -1,4 +1,4 @@
-// --long: the real GNU chain (binutils → gcc-bootstrap → newlib, from Debian's copies of the
+// --long: the real GNU chain (binutils → gcc-compilers → newlib, from Debian's copies of the
 // releases) built by hermit-toolchain against a plain sequential shell script doing the same
 // unpack, patch, configure, make -jN and install steps; plus hermit-toolchain's peak RSS.
 // One round of each (an hour or more apiece on 2 cores); the sources must be in the cache.
@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI, REPO, run, standalone, tempDir, time } from './lib.mjs';
 
-const RECIPES = ['binutils', 'gcc-bootstrap', 'newlib'];
+const RECIPES = ['binutils', 'gcc-compilers', 'newlib'];
 const quote = (arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
 
 /** The shell script: what the recipes say, with the same placeholders, one recipe after another. */
@@ -85,7 +85,7 @@ export async function long({ cache }) {
   const script = await shellScript(theirsDir, cache, jobs);
   const theirs = await time(() => run('bash', [script], { env: { BASE_PATH: process.env.PATH } }));
   return [
-    { name: `binutils → gcc-bootstrap → newlib, -j${jobs}`, unit: 'ms', ours, theirs, ratio: ours / theirs, samples: { ours: [ours], theirs: [theirs] }, note: 'vs a sequential shell script, same steps' },
+    { name: `binutils → gcc-compilers → newlib, -j${jobs}`, unit: 'ms', ours, theirs, ratio: ours / theirs, samples: { ours: [ours], theirs: [theirs] }, note: 'vs a sequential shell script, same steps' },
     { name: 'hermit-toolchain peak RSS during that build', unit: 'MiB', ours: peakKiB / 1024, theirs: Number.NaN, ratio: Number.NaN, samples: { ours: [peakKiB / 1024], theirs: [] }, note: 'the orchestrator process alone' },
   ];
 }

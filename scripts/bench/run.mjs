@@ -5,7 +5,7 @@
 //
 //   npm run bench [-- --rounds N] [--json FILE] [--long] [--cache DIR]
 //
-// --long adds the real GNU chain (binutils → gcc-bootstrap → newlib) against a sequential shell
+// --long adds the real GNU chain (binutils → gcc-compilers → newlib) against a sequential shell
 // script; it takes hours on a small machine. --cache is the download cache holding the real
 // sources for the no-op rebuild of this repository's graph (default: the user's cache).
 import { execFileSync } from 'node:child_process';
@@ -55,7 +55,7 @@ async function section(title, fn) {
 
 // The real sources (Debian's copies when upstream is unreachable) for the no-op of our own graph.
 await section('fetching the real sources for the no-op rebuild', async () => {
-  await run(process.execPath, [CLI, '--cache', cache, '--work', tempDir(), 'fetch', 'binutils', 'gcc-bootstrap', 'newlib']).catch((error) => {
+  await run(process.execPath, [CLI, '--cache', cache, '--work', tempDir(), 'fetch', 'binutils', 'gcc-compilers', 'newlib']).catch((error) => {
     console.error(`  (some sources could not be fetched: ${error.message.split('\n').find((l) => l.startsWith('error')) ?? 'see above'})`);
   });
   return [];
