@@ -6,8 +6,10 @@
 #      (as root, through sudo when needed) when something is missing,
 #   4. the toolchain, its .deb packages and their apt index: `hermit-toolchain build` -> build/out.
 # With --install it then installs them on this machine (`hermit-toolchain bootstrap --from
-# build/out`: /opt/hermit, PATH through /etc/profile.d). Other arguments go to the build
-# (recipe names, -j N, --keep-going).
+# build/out`: /opt/hermit, PATH through /etc/profile.d). `--mirror DIR|URL` names a premirror of
+# the HermitCore sources for a machine that cannot reach GitHub (e.g. ../shared/sources: archives
+# verified by the recipes' sha256). Other arguments go to the build (recipe names, -j N,
+# --keep-going).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/common.sh
@@ -15,8 +17,13 @@ source scripts/common.sh
 
 install=false
 build_args=()
-for arg in "$@"; do
-  if [[ "$arg" == --install ]]; then install=true; else build_args+=("$arg"); fi
+global_args=()
+while (($#)); do
+  case $1 in
+    --install) install=true; shift ;;
+    --mirror) global_args+=(--mirror "${2:?--mirror needs a folder or URL}"); shift 2 ;;
+    *) build_args+=("$1"); shift ;;
+  esac
 done
 
 ensure_node
@@ -24,11 +31,20 @@ ensure_node
 echo "bootstrap: npm ci"
 npm ci --no-audit --no-fund
 
-cli=(node bin/hermit-toolchain.js)
+cli=(node bin/hermit-toolchain.js "${global_args[@]}")
 echo "bootstrap: hermit-toolchain doctor"
 if ! "${cli[@]}" doctor; then
   echo "bootstrap: hermit-toolchain doctor --fix"
   as_root "$(command -v node)" bin/hermit-toolchain.js doctor --fix
+fi
+
+# Every source first: what cannot be fetched is said in one line, with the way out.
+echo "bootstrap: hermit-toolchain fetch"
+mkdir -p build
+if ! "${cli[@]}" fetch > build/fetch.log 2>&1; then
+  failed=$(sed -n 's/^FAILED  \([^:]*\):fetch.*/\1/p' build/fetch.log | sort -u | paste -sd ' ')
+  echo "bootstrap: could not fetch the sources of ${failed:-some recipes} (see build/fetch.log); without GitHub, give local copies with --mirror DIR: a folder of <repository>-<commit>.tar.gz archives, checked against the recipes' sha256 (README, Sources)" >&2
+  exit 1
 fi
 
 echo "bootstrap: hermit-toolchain build ${build_args[*]}"
