@@ -47,10 +47,10 @@ export function makeHermitStandins(root: string): HermitStandins {
   // The host elfedit knows no "Standalone" (our binutils patch adds it): the stand-in accepts
   // and ignores the call; the recipes' osabi key stamps the libraries, as it does for real.
   write(path.join(toolchain, 'recipes/binutils.yaml'), stubTools('binutils', '2.40', { ar: 'ar', ranlib: 'ranlib', objcopy: 'objcopy', elfedit: 'true' }, [], '', 'binutils-hermit'));
-  write(path.join(toolchain, 'recipes/gcc-bootstrap.yaml'), stubTools('gcc-bootstrap', '12.2.0', { gcc: 'gcc' }, ['binutils']));
+  write(path.join(toolchain, 'recipes/gcc-compilers.yaml'), stubTools('gcc-compilers', '12.2.0', { gcc: 'gcc' }, ['binutils']));
   write(
     path.join(toolchain, 'recipes/newlib.yaml'),
-    `${HEAD('newlib', '3.3.0')}needs: [gcc-bootstrap]\ninstall:\n  - [sh, -c, "install -d {image}{prefix}/{target}/include {image}{prefix}/{target}/lib && echo '#define NEWLIB 1' > {image}{prefix}/{target}/include/newlib.h && echo '/* newlib sched.h */' > {image}{prefix}/{target}/include/sched.h"]\npackage:\n  name: newlib-hermit\n`,
+    `${HEAD('newlib', '3.3.0')}needs: [gcc-compilers]\ninstall:\n  - [sh, -c, "install -d {image}{prefix}/{target}/include {image}{prefix}/{target}/lib && echo '#define NEWLIB 1' > {image}{prefix}/{target}/include/newlib.h && echo '/* newlib sched.h */' > {image}{prefix}/{target}/include/sched.h"]\npackage:\n  name: newlib-hermit\n`,
   );
   write(
     path.join(toolchain, 'recipes/gcc.yaml'),
