@@ -155,13 +155,20 @@ const STDERR_KEPT = 16 * 1024;
  */
 export async function startTool(
   argv: readonly string[],
-  options: { readonly stdin: 'pipe' | { readonly file: string } | 'ignore'; readonly stdout: 'pipe' | 'ignore'; readonly env?: Readonly<Record<string, string | undefined>> },
+  options: {
+    readonly stdin: 'pipe' | { readonly file: string } | 'ignore';
+    readonly stdout: 'pipe' | 'ignore';
+    readonly env?: Readonly<Record<string, string | undefined>>;
+    /** Ends the tool (SIGTERM) when the task it works for is cancelled. */
+    readonly signal?: AbortSignal | undefined;
+  },
 ): Promise<RunningTool> {
   const { execa } = await import('execa');
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries({ ...process.env, ...options.env })) if (value !== undefined) env[name] = value;
   const input = typeof options.stdin === 'string' ? { stdin: options.stdin } : { inputFile: options.stdin.file };
-  const child = execa(argv[0]!, argv.slice(1), { ...input, stdout: options.stdout, stderr: 'pipe', env, extendEnv: false, buffer: false, reject: false });
+  const cancel = options.signal ? { cancelSignal: options.signal } : {};
+  const child = execa(argv[0]!, argv.slice(1), { ...input, ...cancel, stdout: options.stdout, stderr: 'pipe', env, extendEnv: false, buffer: false, reject: false });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     if (stderr.length < STDERR_KEPT) stderr += chunk.toString('utf8').slice(0, STDERR_KEPT - stderr.length);

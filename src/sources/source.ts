@@ -295,7 +295,7 @@ export async function placeSource(ctx: SourceContext, recipe: Recipe, tree: Sour
       await exportGit(ctx.cacheDir, pin, tree.dest);
     } else {
       log(`unpacking ${from.label}`);
-      await unpackArchive(from.file, tree, log);
+      await unpackArchive(from.file, tree, log, signal);
       if (!gitPin(recipe)) artifact = from;
     }
   }

@@ -96,11 +96,11 @@ function toolError(archive: string, failure: StepFailure, exit: ToolExit): Unpac
  * through reach tar, which never sees a refused or dropped one. After a refusal tar gets nothing
  * more; the rest is read only to say how much of the archive is unsafe.
  */
-async function extractTar(archive: string, format: Format, into: string, guard: EntryGuard, log?: (line: string) => void): Promise<void> {
+async function extractTar(archive: string, format: Format, into: string, guard: EntryGuard, log?: (line: string) => void, signal?: AbortSignal): Promise<void> {
   const decompressor = DECOMPRESSOR[format];
   const [source, tar] = await Promise.all([
-    decompressor ? startTool(decompressor, { stdin: { file: archive }, stdout: 'pipe' }) : undefined,
-    startTool([...TAR, '-C', into], { stdin: 'pipe', stdout: 'ignore', env: TAR_ENV }),
+    decompressor ? startTool(decompressor, { stdin: { file: archive }, stdout: 'pipe', signal }) : undefined,
+    startTool([...TAR, '-C', into], { stdin: 'pipe', stdout: 'ignore', env: TAR_ENV, signal }),
   ]);
   const filter = new TarStreamFilter((member) => {
     const admitted = guard.check(member) !== undefined;
@@ -130,11 +130,13 @@ async function extractTar(archive: string, format: Format, into: string, guard: 
       }
     },
   });
-  const piped = await pipeline(source?.stdout ?? createReadStream(archive), gate, tar.stdin!).then(
+  const piped = await pipeline(source?.stdout ?? createReadStream(archive), gate, tar.stdin!, signal ? { signal } : {}).then(
     () => undefined,
     (error: unknown) => error,
   );
   const [read, written] = await Promise.all([source?.exit, tar.exit]);
+  // Cancelled: the tools were ended on purpose, and their complaints are not the news.
+  if (signal?.aborted) throw piped ?? signal.reason;
   // Which failure is the cause: a refusal; a decompressor that failed on its own, not of the pipe
   // closed after another failure; a stream that is not a tar archive; then tar's own.
   guard.verdict(archive);
@@ -235,7 +237,7 @@ export interface UnpackTarget {
  * one, as release tarballs do. The archive is first unpacked into `temp` (on the same file
  * system), so a refused or broken archive never leaves a half-written source folder.
  */
-export async function unpackArchive(archive: string, { dest, temp }: UnpackTarget, log?: (line: string) => void): Promise<void> {
+export async function unpackArchive(archive: string, { dest, temp }: UnpackTarget, log?: (line: string) => void, signal?: AbortSignal): Promise<void> {
   const format = archiveFormat(archive);
   await rm(temp, { recursive: true, force: true });
   await mkdir(temp, { recursive: true });
@@ -249,7 +251,7 @@ export async function unpackArchive(archive: string, { dest, temp }: UnpackTarge
         guard.refuse(`${bad[2]}: ${bad[1] === 'absolute path' ? 'absolute path' : 'path leaves the source folder'}`);
       });
     } else {
-      await extractTar(archive, format, temp, guard, log);
+      await extractTar(archive, format, temp, guard, log, signal);
       const forbidden = await forbiddenIn(temp);
       if (forbidden !== undefined) throw new UnsafeArchive(`refusing ${path.basename(archive)}: ${forbidden} was unpacked as a device, FIFO, socket or setuid/setgid file`);
     }

@@ -208,3 +208,25 @@ describe('safe unpacking', () => {
     }
   });
 });
+
+describe('a cancelled unpack', () => {
+  it('ends tar and its decompressor and leaves no half-unpacked folder', async () => {
+    const root = await tempDir();
+    mkdirSync(path.join(root, 'big-1.0'));
+    // 256 MiB of zeros: a tiny archive that takes a while to unpack.
+    execFileSync('sh', ['-c', 'head -c 268435456 /dev/zero > big-1.0/zeros && tar -cf - big-1.0 | xz -0 -T1 > big.tar.xz && rm -r big-1.0'], { cwd: root });
+    const target = { dest: path.join(root, 'src'), temp: path.join(root, 'unpacking-big') };
+    const controller = new AbortController();
+    const unpacking = unpackArchive(path.join(root, 'big.tar.xz'), target, undefined, controller.signal);
+    // Cancelled once tar has started writing the file.
+    for (let i = 0; i < 200 && !existsSync(path.join(target.temp, 'big-1.0/zeros')); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort(new Error('cancelled by the test'));
+    await expect(unpacking).rejects.toThrow();
+    const left = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes(target.temp) && !/^\s*\d+ ps /.test(line));
+    expect(left).toEqual([]);
+    expect(existsSync(target.temp)).toBe(false);
+    expect(existsSync(target.dest)).toBe(false);
+  }, 60_000);
+});
