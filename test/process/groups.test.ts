@@ -2,26 +2,11 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { endGroups, groupRuns } from '../../src/process/groups.js';
 import { groupMembers, procStat } from '../../src/process/proc.js';
-
-/** A shell in a process group of its own with a child, as a step runs; ended after the test whatever happens. */
-async function group(script: string): Promise<{ pgid: number; start: string }> {
-  const child = spawn('sh', ['-c', script], { stdio: 'ignore', detached: true });
-  const pgid = child.pid!;
-  onTestFinished(() => {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  });
-  const deadline = Date.now() + 5000;
-  while (groupMembers(pgid).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-  return { pgid, start: procStat(pgid)!.start };
-}
+import { startGroup } from '../support/process-group.js';
 
 describe('ending process groups', () => {
   it('ends a group with SIGTERM, and returns it', async () => {
-    const running = await group('sleep 60 & wait');
+    const running = await startGroup('sleep 60 & wait');
     expect(groupRuns(running)).toBe(true);
     const started = Date.now();
     expect(await endGroups([running], 5000)).toEqual([running]);
@@ -30,7 +15,7 @@ describe('ending process groups', () => {
   });
 
   it('ends a group that ignores SIGTERM with SIGKILL once the grace time is over', async () => {
-    const stubborn = await group("trap '' TERM; sleep 60 & wait");
+    const stubborn = await startGroup("trap '' TERM; sleep 60 & wait");
     const started = Date.now();
     expect(await endGroups([stubborn], 300)).toEqual([stubborn]);
     expect(groupMembers(stubborn.pgid)).toEqual([]);
@@ -38,7 +23,7 @@ describe('ending process groups', () => {
   });
 
   it('leaves alone a group whose leader started at another time (its pid was given to another process), and one that is gone', async () => {
-    const other = await group('sleep 60 & wait');
+    const other = await startGroup('sleep 60 & wait');
     const reused = { pgid: other.pgid, start: String(BigInt(other.start) + 1n) };
     expect(groupRuns(reused)).toBe(false);
     expect(await endGroups([reused, { pgid: 999_999_999, start: '1' }], 100)).toEqual([]);

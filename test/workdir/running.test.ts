@@ -1,31 +1,15 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { groupMembers } from '../../src/process/proc.js';
 import { WorkLayout } from '../../src/workdir/layout.js';
 import { endedLines, endLeftOverSteps, lockWorkDir, parseStepRecord, stepRecorder } from '../../src/workdir/running.js';
+import { startGroup } from '../support/process-group.js';
 import { tempDir } from '../support/tmp.js';
-
-/** A step's process group as a killed run leaves it: a shell leading its own group, with a child. */
-async function orphanGroup(): Promise<number> {
-  const child = spawn('sh', ['-c', 'sleep 60 & wait'], { stdio: 'ignore', detached: true });
-  const pgid = child.pid!;
-  onTestFinished(() => {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  });
-  const deadline = Date.now() + 5000;
-  while (groupMembers(pgid).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-  return pgid;
-}
 
 describe('the steps running in a work directory', () => {
   it('are recorded from their start until they exit', async () => {
     const layout = new WorkLayout(await tempDir());
-    const pgid = await orphanGroup();
+    const pgid = (await startGroup('sleep 60 & wait')).pgid;
     const recorder = stepRecorder(layout, 'blob:install');
     recorder.started(pgid);
     const record = parseStepRecord(pgid, readFileSync(layout.runningStep(pgid), 'utf8'));
@@ -36,8 +20,8 @@ describe('the steps running in a work directory', () => {
 
   it('left by a killed run are ended by the next one, which says so, and every record goes', async () => {
     const layout = new WorkLayout(await tempDir());
-    const first = await orphanGroup();
-    const second = await orphanGroup();
+    const first = (await startGroup('sleep 60 & wait')).pgid;
+    const second = (await startGroup('sleep 60 & wait')).pgid;
     stepRecorder(layout, 'b:build').started(first);
     stepRecorder(layout, 'a:build').started(second);
     // The record of a step that ended after the kill, and one cut short.
