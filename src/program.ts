@@ -56,6 +56,7 @@ Examples:
     .option('--remote-cache <url>', 'also look images up in this HTTP cache (<url>/ac/<key>, <url>/cas/<sha256>); header from $HERMIT_CACHE_HEADER')
     .option('--remote-cache-write', 'upload images built here to the remote cache')
     .option('--ccache', 'run every compiler through ccache (cache in <cache>/ccache; $CCACHE_REMOTE_STORAGE is passed on)')
+    .option('--no-package', 'stop at the installed images: write no .deb and no apt index (`package` does that later)')
     .addHelpText(
       'after',
       '\nEnds with "cache: R restored, S stored, M misses" and one line "summary: ran N tasks, skipped M, failed K in <time>"\n' +

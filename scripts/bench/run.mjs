@@ -3,10 +3,11 @@
 // use, each measured side by side in one run (A and B alternating), as one table of medians and
 // ratios (ours/theirs: below 1 means we are faster), plus a JSON file with the raw samples.
 //
-//   npm run bench [-- --rounds N] [--json FILE] [--long] [--cache DIR]
+//   npm run bench [-- --rounds N] [--json FILE] [--long [--long-dir DIR] [--keep DIR]] [--cache DIR]
 //
-// --long adds the real GNU chain (binutils → gcc-compilers → newlib) against a sequential shell
-// script; it takes hours on a small machine. --cache is the download cache holding the real
+// --long adds the whole chain against a toolchain.sh-style sequential script (long.mjs); it takes
+// two hours on 2 cores and 16 GiB of disk in --long-dir (default /var/tmp/ht-bench-long-PID);
+// --keep is where the orchestrator's logs and timeline are copied (default: the current folder). --cache is the download cache holding the real
 // sources for the no-op rebuild of this repository's graph (default: the user's cache).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -68,8 +69,8 @@ await section('.deb emission', () => deb(Math.min(options.rounds, 3)));
 await section('download', () => download({ rounds: options.rounds }));
 await section('source unpacking', () => unpack({ rounds: options.rounds, cache }));
 if (options.long) {
-  const { long } = await import('./long.mjs');
-  await section('real GNU chain (--long)', () => long({ rounds: 1, cache }));
+  const { long, longOptions } = await import('./long.mjs');
+  await section('the whole chain (--long)', () => long({ ...longOptions(), cache }));
 }
 
 const machine = {

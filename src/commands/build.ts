@@ -2,7 +2,7 @@ import { executeBuild, prepareBuild } from '../engine/execute.js';
 import { cacheLine } from '../cache/counts.js';
 import { describeError } from '../errors.js';
 import { resolveCacheSettings, type CacheFlags } from '../cache/settings.js';
-import type { TaskKind } from '../plan/plan.js';
+import { TASK_KINDS, type TaskKind } from '../plan/plan.js';
 import { parseOverrides } from '../sources/override.js';
 import { printFailure } from '../ui/failure.js';
 import { chooseReporter } from '../ui/choose.js';
@@ -17,13 +17,16 @@ export interface BuildCommandOptions extends GlobalOptions, CacheFlags, Packagin
   readonly offline?: boolean | undefined;
   readonly source?: string[] | undefined;
   readonly touch?: boolean | undefined;
+  /** false (--no-package): every kind of task but package. */
+  readonly package?: boolean | undefined;
 }
 
 /**
  * Runs a build until it ends, is cancelled (SIGINT/SIGTERM: exit 130, SIGHUP: 129) or fails. The
  * next run picks up where this one stopped, since only finished tasks record their keys.
  */
-export async function buildCommand(recipes: string[], options: BuildCommandOptions, only?: readonly TaskKind[]): Promise<number> {
+export async function buildCommand(recipes: string[], options: BuildCommandOptions, kinds?: readonly TaskKind[]): Promise<number> {
+  const only = kinds ?? (options.package === false ? TASK_KINDS.filter((kind) => kind !== 'package') : undefined);
   const context = await resolveContext(options);
   const overrides = parseOverrides(options.source ?? []);
   const toolchain = withPackaging(context.toolchain, options);
