@@ -2,6 +2,11 @@ import { Argument, Command, Option } from '@commander-js/extra-typings';
 import { COMPRESSIONS } from './formats/compression.js';
 import { UserError } from './errors.js';
 import { OSABI_OPTIONS } from './commands/osabi-args.js';
+import { z } from 'zod';
+
+// zod compiles a fast path for each schema with new Function the first time it parses; one run
+// validates a few dozen objects, for which compiling costs more than it saves.
+z.config({ jitless: true });
 
 // Commands are imported when they run, so `--help` or a build with nothing to do does not load
 // every library the other commands use.

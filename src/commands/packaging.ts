@@ -2,7 +2,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { COMPRESSIONS, type Compression } from '../formats/compression.js';
 import { PackageError } from '../package/errors.js';
-import { RepoError, writeRepository } from '../package/repo.js';
+import { RepoError, indexIsCurrent, writeRepository } from '../package/repo.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Profile } from '../recipes/profile.js';
 import type { GlobalOptions } from './context.js';
@@ -36,13 +36,18 @@ export function outDirOf(options: PackagingOptions & GlobalOptions): string {
 }
 
 /**
- * Rewrites the apt index of the output folder after package tasks ran. After a failure it is
+ * Rewrites the apt index of the output folder after package tasks ran, unless it already lists
+ * the folder's .debs as they are. After a failure it is
  * left as it was: a new one would list what did get packaged beside what did not (a meta package
  * whose Depends cannot be met), and apt would offer it as if the build had worked.
  */
 export async function refreshIndex(outDir: string, profile: Profile, sign: string | undefined, outcome: { readonly failed: number }): Promise<void> {
   if (outcome.failed > 0) {
     process.stdout.write(`index: left as it was in ${outDir} (${outcome.failed} task${outcome.failed === 1 ? '' : 's'} failed)\n`);
+    return;
+  }
+  if (await indexIsCurrent(outDir, sign !== undefined)) {
+    process.stdout.write(`index: up to date in ${outDir}\n`);
     return;
   }
   try {

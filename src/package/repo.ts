@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { HermitError, describeError } from '../errors.js';
+import { runCaptured } from '../process/run.js';
 import { digestHex } from '../hash.js';
-import { ControlError, field, formatStanza, type Stanza } from './control.js';
+import { ControlError, field, formatStanza, parseStanzas, type Stanza } from './control.js';
 import { gzipDeterministic } from './docs.js';
 import { describeConflicts, findFileConflicts } from './conflicts.js';
 import { readDebControlMember } from './read-deb.js';
@@ -58,6 +58,39 @@ export function packagesFile(packages: readonly IndexedPackage[]): string {
     .join('\n');
 }
 
+/** The .deb files a Packages file lists (Filename without "./") with their sizes. */
+export function listedDebs(packagesText: string): Map<string, number> {
+  const listed = new Map<string, number>();
+  for (const stanza of parseStanzas(packagesText, 'Packages')) {
+    const file = field(stanza, 'Filename');
+    if (file) listed.set(file.replace(/^\.\//, ''), Number(field(stanza, 'Size')));
+  }
+  return listed;
+}
+
+/**
+ * Whether the unsigned index of `dir` already describes its .deb files: the same names and
+ * sizes, and none written after Packages. Writing it again would give the same bytes, so a
+ * build that packaged nothing need not read every .deb to find that out. A signed index is
+ * always written again: the key asked for may not be the one that signed it.
+ */
+export async function indexIsCurrent(dir: string, signed: boolean): Promise<boolean> {
+  if (signed) return false;
+  try {
+    const index = await stat(path.join(dir, 'Packages'));
+    const listed = listedDebs(await readFile(path.join(dir, 'Packages'), 'utf8'));
+    const debs = (await readdir(dir)).filter((name) => name.endsWith('.deb'));
+    if (debs.length !== listed.size || (await readdir(dir)).includes('InRelease')) return false;
+    for (const name of debs) {
+      const deb = await stat(path.join(dir, name));
+      if (listed.get(name) !== deb.size || deb.mtimeMs > index.mtimeMs) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Release: what the index files are, with their sizes and checksums. */
 export function releaseFile(files: ReadonlyArray<readonly [name: string, data: Uint8Array]>, architectures: readonly string[], epoch: number): string {
   const lines = [
@@ -110,12 +143,10 @@ export interface RepoOptions {
 }
 
 async function gpg(args: readonly string[], sign: SignOptions): Promise<void> {
-  const result = await execa('gpg', ['--batch', '--yes', '--local-user', sign.keyId, '--digest-algo', 'SHA256', ...args], {
-    reject: false,
-    ...(sign.env ? { env: sign.env, extendEnv: false } : {}),
-  });
+  const env = sign.env ? Object.fromEntries(Object.entries(sign.env).filter((entry): entry is [string, string] => entry[1] !== undefined)) : undefined;
+  const result = await runCaptured(['gpg', '--batch', '--yes', '--local-user', sign.keyId, '--digest-algo', 'SHA256', ...args], env ? { env } : {});
   if (result.exitCode !== 0) {
-    const why = result.exitCode === undefined ? 'gpg is not installed' : result.stderr.trim().split('\n').slice(-3).join('; ');
+    const why = result.exitCode === 127 ? 'gpg is not installed' : result.stderr.trim().split('\n').slice(-3).join('; ');
     throw new RepoError(`signing the Release file with ${sign.keyId} failed: ${why}`);
   }
 }

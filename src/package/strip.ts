@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { HermitError } from '../errors.js';
+import { runCaptured } from '../process/run.js';
 import { isSharedLibraryName } from './classify.js';
 
 export class StripError extends HermitError {}
@@ -20,9 +20,9 @@ export async function stripHostBinary(contents: Uint8Array, name: string): Promi
     const output = path.join(dir, 'out');
     await writeFile(input, contents);
     const args = ['--remove-section=.comment', '--remove-section=.note', ...(sharedLibrary ? ['--strip-unneeded'] : []), '-o', output, input];
-    const result = await execa('strip', args, { reject: false });
+    const result = await runCaptured(['strip', ...args]);
     if (result.exitCode !== 0) {
-      const why = result.failed && result.exitCode === undefined ? 'strip is not installed (Debian package binutils)' : result.stderr.trim();
+      const why = result.exitCode === 127 ? 'strip is not installed (Debian package binutils)' : result.stderr.trim();
       throw new StripError(`cannot strip ${name}: ${why}`);
     }
     return await readFile(output);

@@ -1,5 +1,5 @@
 import { constants, closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
-import { execaSync } from 'execa';
+import { execFileSync } from 'node:child_process';
 import type { Budget } from './budget.js';
 
 /** Where the jobserver's descriptors appear in every step's process (make reads them from MAKEFLAGS). */
@@ -34,7 +34,7 @@ export class Jobserver implements Budget {
   /** Makes the FIFO `fifo` (a fresh name, removed once open) and fills it with tokens. */
   static create(fifo: string, size: number): Jobserver {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`a jobserver needs at least one slot, got ${size}`);
-    execaSync('mkfifo', ['-m', '600', fifo]);
+    execFileSync('mkfifo', ['-m', '600', fifo], { stdio: ['ignore', 'ignore', 'pipe'] });
     try {
       // Our end is opened read-write first so that the blocking opens below find a writer and
       // a reader and return at once. Separate opens give separate O_NONBLOCK flags.

@@ -6,15 +6,22 @@ import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { sha256Hex } from '../hash.js';
 
+/** Set by scripts/build/bundle.mjs in the bundled CLI, which has no schema files beside it. */
+declare const __HERMIT_SCHEMA_ID__: string | undefined;
+
 /**
  * The schemas' own text: when a schema changes, every cached parse is dropped without anyone
  * having to remember a version number. (schema.js when compiled, schema.ts when run from source.)
  */
-const here = fileURLToPath(import.meta.url);
-const SCHEMA_ID = ['schema', 'profile']
-  .reduce((hash, name) => hash.update(readFileSync(path.join(path.dirname(here), `${name}${path.extname(here)}`))), createHash('sha256'))
-  .digest('hex')
-  .slice(0, 16);
+function schemaId(): string {
+  if (typeof __HERMIT_SCHEMA_ID__ === 'string') return __HERMIT_SCHEMA_ID__;
+  const here = fileURLToPath(import.meta.url);
+  return ['schema', 'profile']
+    .reduce((hash, name) => hash.update(readFileSync(path.join(path.dirname(here), `${name}${path.extname(here)}`))), createHash('sha256'))
+    .digest('hex')
+    .slice(0, 16);
+}
+const SCHEMA_ID = schemaId();
 
 interface Stored {
   readonly schema: string;

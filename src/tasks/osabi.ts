@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { escapePath, glob } from 'tinyglobby';
 import { TaskError } from '../errors.js';
 import { osabiLabel } from '../formats/osabi.js';
 import { expandString, type PlaceholderValues } from '../recipes/expand.js';
@@ -19,6 +18,8 @@ import { TAIL_LINES } from './steps.js';
  */
 async function osabiFiles(ctx: BuildContext, recipe: Recipe, logFile: string): Promise<string[]> {
   const image = ctx.layout.image(recipe.name);
+  // Loaded here: a build with nothing to stamp need not load it.
+  const { escapePath, glob } = await import('tinyglobby');
   // Placeholder values are escaped: a prefix with glob characters in it means itself.
   const values = Object.fromEntries(Object.entries(placeholderValues(ctx, recipe)).map(([k, v]) => [k, escapePath(v)])) as PlaceholderValues;
   const files = new Set<string>();

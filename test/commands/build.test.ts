@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, summaryOf } from '../support/cli.js';
@@ -53,5 +53,34 @@ describe('build command', () => {
     expect(again.stdout).toContain(`index: left as it was in ${out} (1 task failed)`);
     expect(readdirSync(out)).toContain('meta-hermit_2-1_all.deb');
     expect(index()).toBe(before);
+  }, 60_000);
+
+  it('stops at the images with --no-package, and a rerun with nothing to package leaves the index alone', async () => {
+    const root = await tempDir();
+    const recipes = path.join(root, 'toolchain/recipes');
+    mkdirSync(recipes, { recursive: true });
+    writeFileSync(path.join(recipes, 'one.yaml'), packaged('one'));
+    const work = path.join(root, 'work');
+    const out = path.join(work, 'out');
+    const args = ['--toolchain', path.join(root, 'toolchain'), '--work', work, '--cache', path.join(root, 'cache'), '--jobs', '2'];
+
+    const unpackaged = await runCli([...args, 'build', '--no-package']);
+    expect(unpackaged.exitCode, unpackaged.stderr).toBe(0);
+    expect(readFileSync(path.join(work, 'image/one/opt/hermit/share/one'), 'utf8')).toBe('one\n');
+    expect(() => readdirSync(out)).toThrow();
+    expect(unpackaged.stdout).not.toContain('index:');
+
+    const built = await runCli([...args, 'build']);
+    expect(built.exitCode, built.stderr).toBe(0);
+    expect(summaryOf(built.stdout)).toMatch(/ran 1 task/);
+    expect(built.stdout).toContain(`index: 1 packages in ${out}`);
+
+    const again = await runCli([...args, 'build']);
+    expect(again.stdout).toContain(`index: up to date in ${out}`);
+    // A .deb added by hand is listed by the next build.
+    copyFileSync(path.join(out, 'one-hermit_1-1_all.deb'), path.join(out, 'copy.deb'));
+    const changed = await runCli([...args, 'build']);
+    expect(changed.exitCode).toBe(1);
+    expect(changed.stderr).toMatch(/hold the same package/);
   }, 60_000);
 });

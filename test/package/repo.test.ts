@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { field, parseStanzas } from '../../src/package/control.js';
-import { RepoError, releaseDate, writeRepository } from '../../src/package/repo.js';
+import { RepoError, indexIsCurrent, releaseDate, writeRepository } from '../../src/package/repo.js';
 import { packTree } from '../../src/package/tree-deb.js';
 import { aptSandbox } from '../support/apt-sandbox.js';
 import { tempDir } from '../support/tmp.js';
@@ -64,6 +64,25 @@ describe('apt repository index', () => {
     const sha = execFileSync('sha256sum', ['Packages', 'Packages.gz'], { cwd: out }).toString().trim().split('\n').map((l) => l.split(/\s+/)[0]);
     expect(release).toMatch(new RegExp(`SHA256:\\n ${sha[0]} +${text.length} Packages\\n ${sha[1]} +\\d+ Packages.gz\\n$`));
     expect(release).toMatch(/^MD5Sum:\n [0-9a-f]{32} +\d+ Packages\n [0-9a-f]{32} +\d+ Packages.gz\n/m);
+  });
+
+  it('knows when its index already lists the folder\'s .debs as they are', async () => {
+    const out = await tempDir();
+    expect(await indexIsCurrent(out, false)).toBe(false);
+    const deb = await packageIn(out, 'one-hermit', '1.0-1');
+    await writeRepository(out, { epoch: EPOCH });
+    expect(await indexIsCurrent(out, false)).toBe(true);
+    expect(await indexIsCurrent(out, true)).toBe(false);
+    // Written again after the index (same name and size): the index may be stale.
+    const later = new Date(Date.now() + 5000);
+    utimesSync(deb, later, later);
+    expect(await indexIsCurrent(out, false)).toBe(false);
+    await writeRepository(out, { epoch: EPOCH });
+    expect(await indexIsCurrent(out, false)).toBe(false);
+    utimesSync(path.join(out, 'Packages'), new Date(Date.now() + 10000), new Date(Date.now() + 10000));
+    expect(await indexIsCurrent(out, false)).toBe(true);
+    await packageIn(out, 'two-hermit', '1.0-1');
+    expect(await indexIsCurrent(out, false)).toBe(false);
   });
 
   it('refuses two files holding the same package', async () => {

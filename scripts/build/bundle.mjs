@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Second half of `npm run build`: the compiled CLI (dist/cli.js and the ~350 modules it imports,
+// execa's and zod's included) as one CommonJS file, dist/bundle/cli.cjs, which bin/ starts with
+// V8's code cache. Resolving and loading each module separately, then compiling them, was most of
+// a no-op build's time (`npm run bench`, no-op rows), and Node 20 keeps no code cache for ES
+// modules. The bundle sits two folders below the package root like dist/commands/*.js, so
+// PACKAGE_ROOT resolves the same from both.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dist = path.join(root, 'dist');
+
+// The parse cache names its entries by the schemas' compiled text (recipes/parse-cache.ts),
+// which the bundle cannot read beside itself: it gets the same digest as a constant.
+const schemaId = ['schema', 'profile']
+  .reduce((hash, name) => hash.update(readFileSync(path.join(dist, 'recipes', `${name}.js`))), createHash('sha256'))
+  .digest('hex')
+  .slice(0, 16);
+
+await build({
+  entryPoints: [path.join(dist, 'cli.js')],
+  outfile: path.join(dist, 'bundle', 'cli.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: true,
+  minify: process.env.BUNDLE_MINIFY !== '0',
+  logLevel: 'warning',
+  define: { __HERMIT_SCHEMA_ID__: JSON.stringify(schemaId), 'import.meta.url': 'bundleUrl' },
+  banner: { js: "const bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
