@@ -18,6 +18,10 @@ export interface FakeHost {
   readonly apt?: number | 'none';
   /** This Node.js on the PATH, with an npm that only records its calls; without it, no node. */
   readonly node?: boolean;
+  /** More of this machine's programs to put on the PATH as they are (git, tar, ...). */
+  readonly tools?: readonly string[];
+  /** Extra environment of the script. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface ScriptRun {
@@ -42,7 +46,7 @@ export async function runOnFakeHost(script: string, args: readonly string[], hos
   const root = await tempDir();
   const bin = path.join(root, 'bin');
   mkdirSync(bin);
-  for (const tool of REAL_TOOLS) {
+  for (const tool of [...REAL_TOOLS, ...(host.tools ?? [])]) {
     const real = await which(tool, process.env.PATH);
     if (!real) throw new Error(`${tool} is not installed`);
     symlinkSync(real, path.join(bin, tool));
@@ -59,7 +63,7 @@ export async function runOnFakeHost(script: string, args: readonly string[], hos
     symlinkSync(process.execPath, path.join(bin, 'node'));
     fake(bin, 'npm', `echo "npm $*" >> ${calls}`);
   }
-  const result = await execa(path.join(bin, 'bash'), [path.join(REPO, 'scripts', script), ...args], { env: { PATH: bin }, extendEnv: false, reject: false });
+  const result = await execa(path.join(bin, 'bash'), [path.join(REPO, 'scripts', script), ...args], { env: { ...host.env, PATH: bin }, extendEnv: false, reject: false });
   return {
     exitCode: result.exitCode ?? -1,
     stdout: result.stdout,
