@@ -14,6 +14,15 @@ export function dag(count, fanIn = 2, seed = 42) {
   });
 }
 
+/** `count` layers of `width` nodes, each needing every node of the layer before it. */
+export function layers(count, width) {
+  const name = (layer, i) => `l${String(layer).padStart(3, '0')}n${i}`;
+  return Array.from({ length: count * width }, (_, k) => {
+    const layer = Math.floor(k / width);
+    return { name: name(layer, k % width), needs: layer === 0 ? [] : Array.from({ length: width }, (_, i) => name(layer - 1, i)) };
+  });
+}
+
 /**
  * Writes the DAG as recipes with a build and an install step each (`command`), and as a Makefile
  * whose targets are the same tasks with the same dependencies, each running the same command and
