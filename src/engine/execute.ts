@@ -25,6 +25,9 @@ import { lockWorkDir } from '../workdir/running.js';
 import type { BuildContext } from '../tasks/context.js';
 import { checkRecipe, isUpToDate as taskUpToDate, keyFieldsOf, runTask, sourceTreeChanges, touchTask } from '../tasks/index.js';
 
+/** How often a running build rewrites state/durations.json (and once more when it ends). */
+const DURATIONS_EVERY_MS = 10_000;
+
 export interface Prepared {
   readonly plan: Plan;
   readonly keys: ReadonlyMap<string, string>;
@@ -232,6 +235,20 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
     const durations = new TaskDurations(ctx.layout.durations);
     const previousMs = durations.read();
     const latestMs = new Map(previousMs);
+    // Rewritten now and then while the run goes on (a killed run keeps most of its times) and
+    // once when it ends: after every task, a graph of many short tasks would spend its time here.
+    let durationsSavedAt = Date.now();
+    let durationsChanged = false;
+    const saveDurations = (now: boolean): void => {
+      if (!durationsChanged || (!now && Date.now() - durationsSavedAt < DURATIONS_EVERY_MS)) return;
+      durationsSavedAt = Date.now();
+      durationsChanged = false;
+      try {
+        durations.write(latestMs);
+      } catch {
+        // The times are only a hint for the next build's view; a build does not fail for them.
+      }
+    };
     const likelyUpToDate = new Set<string>();
     for (const task of shown) if ((await ctx.state.read(task.recipe, task.kind)) === prepared.keys.get(task.id)) likelyUpToDate.add(task.id);
     reporter.start?.({ ...plan, tasks: new Map(shown.map((task) => [task.id, task])) }, { previousMs, likelyUpToDate, jobs: ctx.jobs });
@@ -293,18 +310,17 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
           // A touched task took no time to build: its record would spoil the next estimate.
           if (event.type === 'finished' && event.status === 'success' && !options.touch) {
             latestMs.set(event.task.id, event.ms);
-            try {
-              durations.write(latestMs);
-            } catch {
-              // The times are only a hint for the next build's view; a build does not fail for them.
-            }
+            durationsChanged = true;
+            saveDurations(false);
           }
         },
       });
     } catch (error) {
       saveTimeline('failed');
+      saveDurations(true);
       throw error;
     }
+    saveDurations(true);
     saveTimeline(result.cancelled ? 'cancelled' : [...result.status.values()].includes('failed') ? 'failed' : 'succeeded');
     await cache?.finish();
     const count = (wanted: string): number => [...result.status.values()].filter((s) => s === wanted).length;
