@@ -16,8 +16,9 @@ build_packages=(
   bison flex texinfo m4 libgmp-dev libmpfr-dev libmpc-dev libisl-dev
   cmake nasm python3 bsdextrautils file dpkg-dev
 )
-# qemu-system-x86: the end-to-end scripts boot HermitCore programs under QEMU.
-test_packages=(binutils lintian apt gpg nginx zip curl ccache qemu-system-x86)
+# qemu-system-x86: the end-to-end scripts boot HermitCore programs under QEMU; diffoscope:
+# scripts/repro.sh explains a difference with it.
+test_packages=(binutils lintian apt gpg nginx zip curl ccache qemu-system-x86 diffoscope)
 
 test=false
 check=false
