@@ -59,6 +59,6 @@ describe('scripts/install-deps.sh', () => {
   it('without apt: one line listing the Debian packages whose equivalents are needed', async () => {
     const run = await runInstallDeps({ missing: [], uid: 0, sudo: true, apt: 'none' }, ['--test']);
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toMatch(/^install-deps: not a Debian\/Ubuntu machine \(no dpkg-query or apt-get\); install the equivalents of these Debian packages: build-essential .* nginx .*qemu-system-x86$/);
+    expect(run.stderr).toMatch(/^install-deps: not a Debian\/Ubuntu machine \(no dpkg-query or apt-get\); install the equivalents of these Debian packages: build-essential .* nginx .*qemu-system-x86 diffoscope$/);
   });
 });
