@@ -1,17 +1,17 @@
-import { mkdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { changesSinceRecord, formatListing, listTree, parseListing, recordTree, treeChanges, type TreeEntry } from '../../src/sources/tree-listing.js';
+import { changesSinceRecord, listTree, listingLine, parseListing, recordTree, treeChanges, type TreeEntry } from '../../src/sources/tree-listing.js';
 import { tempDir } from '../support/tmp.js';
 
 const file = (p: string, size: number): TreeEntry => ({ path: p, kind: 'file', size });
 
 describe('tree listings', () => {
-  it('format and parse back, sorted, paths with spaces kept', () => {
+  it('format and parse back, paths with spaces kept', () => {
     const entries: TreeEntry[] = [file('b c/d', 3), { path: 'a', kind: 'dir', size: 0 }, { path: 'l', kind: 'link', size: 0 }];
-    const text = formatListing(entries);
-    expect(text).toBe('dir 0 a\nfile 3 b c/d\nlink 0 l\n');
-    expect(parseListing(text)).toEqual([entries[1], entries[0], entries[2]]);
+    const text = entries.map(listingLine).join('');
+    expect(text).toBe('file 3 b c/d\ndir 0 a\nlink 0 l\n');
+    expect(parseListing(text)).toEqual(entries);
   });
 
   it('name what is missing, changed in size or in kind, and ignore what was added', () => {
@@ -26,7 +26,11 @@ describe('tree listings', () => {
     mkdirSync(path.join(root, 'sub'));
     writeFileSync(path.join(root, 'sub/x'), 'four');
     symlinkSync('/nonexistent', path.join(root, 'dangling'));
-    expect(formatListing(await listTree(root))).toBe('link 0 dangling\ndir 0 sub\nfile 4 sub/x\n');
+    writeFileSync(path.join(root, 'a-file'), '');
+    expect(listTree(root).map(listingLine).join('')).toBe('file 0 a-file\nlink 0 dangling\ndir 0 sub\nfile 4 sub/x\n');
+    const record = path.join(await tempDir(), 'record');
+    await recordTree(root, record);
+    expect(readFileSync(record, 'utf8')).toBe('file 0 a-file\nlink 0 dangling\ndir 0 sub\nfile 4 sub/x\n');
   });
 
   it('compare a tree with its record: a deleted or truncated file is reported, a new one is not', async () => {
