@@ -37,9 +37,9 @@ export function outDirOf(options: PackagingOptions & GlobalOptions): string {
 
 /**
  * Rewrites the apt index of the output folder after package tasks ran, unless it already lists
- * the folder's .debs as they are. After a failure it is
- * left as it was: a new one would list what did get packaged beside what did not (a meta package
- * whose Depends cannot be met), and apt would offer it as if the build had worked.
+ * the folder's .debs as they are. After a failure it is left as it was: a new one would list
+ * what did get packaged beside what did not (a meta package whose Depends cannot be met), and
+ * apt would offer it as if the build had worked.
  */
 export async function refreshIndex(outDir: string, profile: Profile, sign: string | undefined, outcome: { readonly failed: number }): Promise<void> {
   if (outcome.failed > 0) {

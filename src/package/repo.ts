@@ -79,8 +79,9 @@ export async function indexIsCurrent(dir: string, signed: boolean): Promise<bool
   try {
     const index = await stat(path.join(dir, 'Packages'));
     const listed = listedDebs(await readFile(path.join(dir, 'Packages'), 'utf8'));
-    const debs = (await readdir(dir)).filter((name) => name.endsWith('.deb'));
-    if (debs.length !== listed.size || (await readdir(dir)).includes('InRelease')) return false;
+    const names = await readdir(dir);
+    const debs = names.filter((name) => name.endsWith('.deb'));
+    if (debs.length !== listed.size || names.includes('InRelease')) return false;
     for (const name of debs) {
       const deb = await stat(path.join(dir, name));
       if (listed.get(name) !== deb.size || deb.mtimeMs > index.mtimeMs) return false;
