@@ -23,6 +23,16 @@ async function unpackRaw(entries: RawEntry[], name = 'x.tar.gz'): Promise<{ dir:
   return { dir, dest, result, logged };
 }
 
+/** Unpacks `entries` and expects a refusal saying `message`, with no tree left, whole or half made. */
+async function expectRefused(entries: RawEntry[], message: RegExp): Promise<{ dir: string }> {
+  const { dir, dest, result } = await unpackRaw(entries);
+  expect(result).toBeInstanceOf(UnsafeArchive);
+  expect((result as Error).message).toMatch(message);
+  expect(existsSync(dest)).toBe(false);
+  expect(existsSync(`${dest}.unpacking`)).toBe(false);
+  return { dir };
+}
+
 describe('safe unpacking', () => {
   it('unpacks every supported format and drops the single top folder', async () => {
     const dir = await tempDir();
@@ -66,11 +76,7 @@ describe('safe unpacking', () => {
     ['a symlink out of the folder', [{ name: 'top/out', type: 'symlink', link: '../../../etc' }], /top\/out: links to \.\.\/\.\.\/\.\.\/etc, outside/],
     ['a hard link out of the folder', [{ name: 'top/hard', type: 'hardlink', link: '/etc/passwd' }], /top\/hard: /],
   ])('refuses %s and leaves nothing behind', async (_what, entries, message) => {
-    const { dir, dest, result } = await unpackRaw(entries);
-    expect(result).toBeInstanceOf(UnsafeArchive);
-    expect((result as Error).message).toMatch(message);
-    expect(existsSync(dest)).toBe(false);
-    expect(existsSync(`${dest}.unpacking`)).toBe(false);
+    const { dir } = await expectRefused(entries, message);
     expect(existsSync(path.join(dir, 'evil.txt'))).toBe(false);
     expect(existsSync('/tmp/evil-absolute.txt')).toBe(false);
   });
@@ -147,11 +153,7 @@ describe('safe unpacking', () => {
       /top\/h: links to top\/a\/c\/evil\.txt, through the symlink top\/a\/c/,
     ],
   ])('refuses %s and leaves nothing behind', async (_what, entries, message) => {
-    const { dir, dest, result } = await unpackRaw(entries);
-    expect(result).toBeInstanceOf(UnsafeArchive);
-    expect((result as Error).message).toMatch(message);
-    expect(existsSync(dest)).toBe(false);
-    expect(existsSync(`${dest}.unpacking`)).toBe(false);
+    const { dir } = await expectRefused(entries, message);
     expect(readdirSync(path.join(dir, 'work/src'))).toEqual([]);
   });
 
