@@ -106,38 +106,37 @@ export async function shellScript(work, cache, jobs) {
   return script;
 }
 
-/** Runs a command with its output going to a file (to follow while it runs); rejects on failure. */
-function runToFile(command, args, logFile, env) {
+/**
+ * Runs a command with its output going to a file (to follow while it runs); rejects on failure.
+ * `onTick(pid)` is called every 250 ms while it runs.
+ */
+function runToFile(command, args, logFile, env, onTick) {
   return new Promise((resolve, reject) => {
     const fd = openSync(logFile, 'w');
     const child = spawn(command, args, { stdio: ['ignore', fd, fd], env });
     closeSync(fd);
+    const timer = onTick ? setInterval(() => onTick(child.pid), 250) : undefined;
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}; its output: ${logFile}`))));
+    child.on('close', (code) => {
+      clearInterval(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`${command} ${args.join(' ')} exited ${code}; its output: ${logFile}`));
+    });
   });
 }
 
 /** Runs the CLI and reads its peak RSS (VmHWM) from /proc until it exits. */
-function buildWithOrchestrator(args, logFile) {
-  return new Promise((resolve, reject) => {
-    const fd = openSync(logFile, 'w');
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, CI: '1' } });
-    closeSync(fd);
-    let peakKiB = 0;
-    const timer = setInterval(() => {
-      try {
-        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
-      } catch {
-        // Gone already.
-      }
-    }, 250);
-    child.on('close', (code) => {
-      clearInterval(timer);
-      if (code === 0) resolve(peakKiB);
-      else reject(new Error(`hermit-toolchain exited ${code}; its output: ${logFile}`));
-    });
+export async function buildWithOrchestrator(args, logFile) {
+  let peakKiB = 0;
+  await runToFile(process.execPath, [CLI, ...args], logFile, { ...process.env, CI: '1' }, (pid) => {
+    try {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
+    } catch {
+      // Gone already.
+    }
   });
+  return peakKiB;
 }
 
 /** Per-recipe wall time of the orchestrator's run: first task start to last task end, from its timeline. */
