@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Reproducibility check, as Debian's reprotest does it: builds the packages twice from nothing
-# (no artifact cache) in two work directories of different names and depths, with a different
+# (restoring nothing from the artifact cache) in two work directories of different names and depths, with a different
 # umask and TMPDIR, the second after the first, then compares every .deb byte for byte. On a
 # difference it runs diffoscope on the first package that differs, so the report says what.
 #
-#   scripts/repro.sh [--toolchain DIR] [--work DIR] [--cache DIR] [--jobs N] [recipes...]
+#   scripts/repro.sh [--toolchain DIR] [--work DIR] [--cache DIR] [--mirror DIR|URL] [--jobs N] [recipes...]
 #
-# Recipes default to all of them: the whole chain takes two hours on 2 cores. The work folder
+# Recipes default to all of them: the whole chain takes about an hour on 2 cores. The work folder
 # (default: a new one under /var/tmp) keeps both builds and diffoscope's report; downloads come
 # from the usual cache. Exit 0: identical; 1: they differ; 2: a build failed.
 set -euo pipefail
@@ -17,7 +17,7 @@ global=()
 recipes=()
 while (($#)); do
   case $1 in
-    --toolchain | --cache | --jobs) global+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
+    --toolchain | --cache | --mirror | --jobs) global+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
     --work) work=${2:?--work needs a folder}; shift 2 ;;
     -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
     -*) echo "repro: unknown option $1" >&2; exit 2 ;;
@@ -28,14 +28,16 @@ work=${work:-$(mktemp -d /var/tmp/hermit-repro.XXXXXX)}
 rm -rf "$work/first" "$work/second" "$work/diffoscope.txt"
 [[ -f $repo/dist/bundle/cli.cjs ]] || (cd "$repo" && npm run build --silent)
 
-# build NAME WORKDIR UMASK: one clean build with its own TMPDIR, its output in WORKDIR/out.
+# build NAME WORKDIR UMASK CACHE-FLAG: one clean build with its own TMPDIR, its output in
+# WORKDIR/out. The first stores its images in the artifact cache (--no-restore), so that a
+# build after this check starts from them; the second uses no artifact cache at all.
 build() {
-  local name=$1 dir=$2 mask=$3 started
+  local name=$1 dir=$2 mask=$3 cache_flag=$4 started
   mkdir -p "$dir/tmp"
   started=$(date +%s)
   echo "repro: $name build in $dir (umask $mask)"
   if ! (umask "$mask" && TMPDIR=$dir/tmp node "$repo/bin/hermit-toolchain.js" "${global[@]}" --work "$dir" \
-    build --no-artifact-cache "${recipes[@]}" > "$dir.log" 2>&1); then
+    build "$cache_flag" "${recipes[@]}" > "$dir.log" 2>&1); then
     echo "repro: the $name build failed; its output: $dir.log" >&2
     tail -5 "$dir.log" >&2
     exit 2
@@ -44,8 +46,8 @@ build() {
 }
 
 started=$(date +%s)
-build first "$work/first/build" 022
-build second "$work/second/another/work" 002
+build first "$work/first/build" 022 --no-restore
+build second "$work/second/another/work" 002 --no-artifact-cache
 one=$work/first/build/out
 two=$work/second/another/work/out
 

@@ -58,6 +58,7 @@ Examples:
     .option('--source <name=path>', 'build a recipe from a local folder or tarball instead of its pinned source (repeatable)', collect, [] as string[])
     .option('--touch', 'mark every task done without running it, like make -t (sources must be in the cache)')
     .option('--no-artifact-cache', 'neither restore images from the artifact cache (<cache>/artifacts) nor store them there')
+    .option('--no-restore', 'restore no image from the artifact cache, but store what is built: a clean build that fills the cache')
     .option('--remote-cache <url>', 'also look images up in this HTTP cache (<url>/ac/<key>, <url>/cas/<sha256>); header from $HERMIT_CACHE_HEADER')
     .option('--remote-cache-write', 'upload images built here to the remote cache')
     .option('--ccache', 'run every compiler through ccache (cache in <cache>/ccache; $CCACHE_REMOTE_STORAGE is passed on)')

@@ -15,7 +15,7 @@ export interface RemoteSettings {
 
 export interface CacheSettings {
   /** The artifact cache: undefined when turned off. */
-  readonly artifacts: { readonly dir: string; readonly remote: RemoteSettings | undefined } | undefined;
+  readonly artifacts: { readonly dir: string; readonly remote: RemoteSettings | undefined; readonly restore: boolean } | undefined;
   /** Compiler caching: undefined unless asked for. */
   readonly ccache: { readonly dir: string; readonly remoteStorage: string | undefined } | undefined;
 }
@@ -24,6 +24,8 @@ export interface CacheSettings {
 export interface CacheFlags {
   /** false for --no-artifact-cache. */
   readonly artifactCache?: boolean | undefined;
+  /** false for --no-restore: store what is built, restore nothing (a clean build that fills the cache). */
+  readonly restore?: boolean | undefined;
   readonly remoteCache?: string | undefined;
   readonly remoteCacheWrite?: boolean | undefined;
   readonly ccache?: boolean | undefined;
@@ -74,7 +76,7 @@ export function resolveCacheSettings(cacheDir: string, profile: ProfileCache, fl
   const remote = artifactsOn && remoteUrl !== undefined ? { url: normalizeRemoteUrl(remoteUrl), write, headers: parseHeaders(env[HEADER_VARIABLE]) } : undefined;
   const ccacheOn = flags.ccache ?? profile.ccache;
   return {
-    artifacts: artifactsOn ? { dir: path.join(cacheDir, 'artifacts'), remote } : undefined,
+    artifacts: artifactsOn ? { dir: path.join(cacheDir, 'artifacts'), remote, restore: flags.restore ?? true } : undefined,
     ccache: ccacheOn ? { dir: path.join(cacheDir, 'ccache'), remoteStorage: env.CCACHE_REMOTE_STORAGE ?? profile.ccacheRemote } : undefined,
   };
 }

@@ -115,6 +115,7 @@ export class BuildCache {
             satisfied.add(recipe.name);
             return;
           }
+          if (!this.settings.artifacts?.restore) return;
           const artifacts = await this.artifacts();
           if (!artifacts) return;
           const hit = await artifacts.lookup(this.build.keys.get(task.id)!, recipe.name);

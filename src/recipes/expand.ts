@@ -3,8 +3,13 @@ import type { Step } from './schema.js';
 
 /** Placeholders whose value depends only on the recipe and the profile. */
 export const VALUE_PLACEHOLDERS = ['name', 'version', 'target', 'prefix', 'osabi'] as const;
-/** Placeholders that name places in the work directory or the machine; they never enter a key. */
-export const LOCATION_PLACEHOLDERS = ['jobs', 'src', 'obj', 'image', 'stage', 'sysroot'] as const;
+/**
+ * Placeholders that name places in the work directory or the machine; they never enter a key.
+ * `relsrc` is `src` relative to `obj` (the folder steps run in) and `work` the work directory:
+ * a configure script run by a relative path compiles and records relative paths, and
+ * `-ffile-prefix-map={work}=…` maps the rest, so that what is built does not depend on where.
+ */
+export const LOCATION_PLACEHOLDERS = ['jobs', 'src', 'relsrc', 'obj', 'image', 'stage', 'sysroot', 'work'] as const;
 export type PlaceholderName = (typeof VALUE_PLACEHOLDERS)[number] | (typeof LOCATION_PLACEHOLDERS)[number];
 export type PlaceholderValues = Readonly<Record<PlaceholderName, string>>;
 

@@ -50,10 +50,12 @@ export function placeholderValues(ctx: BuildContext, recipe: Recipe): Placeholde
     osabi: String(profile.osabiValue),
     jobs: String(ctx.jobs),
     src: ctx.layout.src(tree),
+    relsrc: path.relative(ctx.layout.obj(tree), ctx.layout.src(tree)),
     obj: ctx.layout.obj(tree),
     image: ctx.layout.image(recipe.name),
     stage,
     sysroot: path.join(stage, profile.prefix, profile.target),
+    work: ctx.layout.root,
   };
 }
 

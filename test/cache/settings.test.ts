@@ -23,7 +23,7 @@ describe('cache settings', () => {
     const fromProfile = profile({ cache: { remote: 'http://profile/c', 'remote-write': true, ccache: true, 'ccache-remote': 'http://ccache/p' } }).cache;
     const env = { HERMIT_CACHE_HEADER: 'Authorization: Bearer t' };
     expect(resolveCacheSettings('/c', fromProfile, {}, env)).toEqual({
-      artifacts: { dir: '/c/artifacts', remote: { url: 'http://profile/c', write: true, headers: { Authorization: 'Bearer t' } } },
+      artifacts: { dir: '/c/artifacts', remote: { url: 'http://profile/c', write: true, headers: { Authorization: 'Bearer t' } }, restore: true },
       ccache: { dir: '/c/ccache', remoteStorage: 'http://ccache/p' },
     });
     const flagged = resolveCacheSettings('/c', fromProfile, { remoteCache: 'http://flag', remoteCacheWrite: false, ccache: false }, { CCACHE_REMOTE_STORAGE: 'file:/x' });
@@ -34,7 +34,8 @@ describe('cache settings', () => {
   });
 
   it('defaults to a local artifact cache only', () => {
-    expect(resolveCacheSettings('/c', profile().cache, {}, {})).toEqual({ artifacts: { dir: '/c/artifacts', remote: undefined }, ccache: undefined });
+    expect(resolveCacheSettings('/c', profile().cache, {}, {})).toEqual({ artifacts: { dir: '/c/artifacts', remote: undefined, restore: true }, ccache: undefined });
+    expect(resolveCacheSettings('/c', profile().cache, { restore: false }, {}).artifacts?.restore).toBe(false);
     expect(() => resolveCacheSettings('/c', profile().cache, { remoteCacheWrite: true }, {})).toThrow(/needs a remote cache/);
   });
 });

@@ -51,4 +51,16 @@ describe('the artifact cache in a build', () => {
     expect(second.stderr).toContain('error: outside: package:');
     expect(second.stderr).not.toContain('alias');
   });
+
+  it('builds everything with --no-restore and still stores what it built', async () => {
+    const root = await tempDir();
+    const dir = toolchain(root);
+    const build = (work: string, ...flags: string[]) =>
+      runCli(['--toolchain', dir, '--work', path.join(root, work), '--cache', path.join(root, 'cache'), 'build', 'alias', ...flags]);
+    expect((await build('w1')).stdout).toContain('cache: 0 restored, 1 stored, 1 misses');
+    const clean = await build('w2', '--no-restore');
+    expect(clean.stdout).toContain('cache: 0 restored, 1 stored, 0 misses');
+    expect(clean.stdout).toMatch(/ran 2 tasks, skipped 0/);
+    expect((await build('w3')).stdout).toContain('cache: 1 restored, 0 stored, 0 misses');
+  });
 });

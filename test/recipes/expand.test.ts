@@ -13,10 +13,12 @@ const scope: ExpandScope = {
     osabi: '255',
     jobs: '2',
     src: '/w/src/gcc',
+    relsrc: '../../src/gcc',
     obj: '/w/obj/gcc',
     image: '/w/image/gcc',
     stage: '/w/stage/gcc',
     sysroot: '/w/stage/gcc/opt/hermit/x86_64-hermit',
+    work: '/w',
   },
   sourceOf: (other) => (other === 'lwip' ? '/w/src/lwip' : undefined),
 };
@@ -29,6 +31,7 @@ describe('placeholders', () => {
       'gcc-12.2.0 -j2 /w/obj/gcc /w/image/gcc /w/stage/gcc /w/stage/gcc/opt/hermit/x86_64-hermit 255',
     );
     expect(expandString('-DLWIP={src:lwip}/src', scope)).toBe('-DLWIP=/w/src/lwip/src');
+    expect(expandString('{relsrc}/configure -ffile-prefix-map={work}=/usr/src', scope)).toBe('../../src/gcc/configure -ffile-prefix-map=/w=/usr/src');
   });
 
   it('leaves shell variables alone and reads {{ as a literal brace', () => {

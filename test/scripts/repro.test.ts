@@ -14,10 +14,14 @@ describe('scripts/repro.sh', () => {
   it('builds the fixture twice, in two work directories with two umasks, into byte-identical .debs', async () => {
     const root = await tempDir();
     const toolchain = await writeDebFixture(path.join(root, 'toolchain'));
-    const run = await repro(toolchain, path.join(root, 'work'), path.join(root, 'cache'));
+    const work = path.join(root, 'work');
+    const run = await repro(toolchain, work, path.join(root, 'cache'));
     expect(run.exitCode, run.all).toBe(0);
     expect(run.stdout).toMatch(/^repro: all 3 packages are byte-identical/m);
     expect(run.stdout.match(/^ {2}same {5}\S+\.deb/gm)).toHaveLength(3);
+    // The first build restores nothing but fills the artifact cache; the second does not use it.
+    expect(readFileSync(path.join(work, 'first/build.log'), 'utf8')).toMatch(/^cache: 0 restored, [1-9]\d* stored, 0 misses$/m);
+    expect(readFileSync(path.join(work, 'second/another/work.log'), 'utf8')).not.toMatch(/^cache:/m);
   }, 120_000);
 
   it('names the package that differs and shows diffoscope\'s account of it', async () => {
