@@ -7,9 +7,13 @@ export interface ToolRequirement {
   readonly neededBy: readonly string[];
 }
 
-/** Tarballs are unpacked by GNU tar, fed by the decompressor of their format. */
+/**
+ * Tarballs are unpacked by GNU tar, fed by the decompressor of their format; find then checks
+ * the tree for what no source may hold (devices, setuid files).
+ */
 const UNPACKERS: ReadonlyArray<readonly [suffix: RegExp, command: string]> = [
   [/\.(tar|tar\.\w+|t[gx]z|tbz2?|tzst)$/, 'tar'],
+  [/\.(tar|tar\.\w+|t[gx]z|tbz2?|tzst)$/, 'find'],
   [/\.(tar\.gz|tgz)$/, 'gzip'],
   [/\.(tar\.xz|txz)$/, 'xz'],
   [/\.(tar\.bz2|tbz2?)$/, 'bzip2'],
@@ -24,13 +28,15 @@ function stepCommands(recipe: Recipe): string[] {
 }
 
 /**
- * What a recipe needs of the host beyond its `tools` list: what its steps run by name, patch
+ * What a recipe needs of the host beyond its `tools` list: mkfifo for the job slots' FIFO
+ * whenever it has steps, what its steps run by name, patch
  * for a patch series, git for a git source, tar and the decompressor of its tarball (a zip is
  * read natively), and for a packaged recipe what packaging runs (the compressor, strip for host
  * binaries, dpkg, and dpkg-shlibdeps for shared-library dependencies).
  */
 export function impliedTools(recipe: Recipe, packageCompressor: string | undefined): string[] {
-  const tools = stepCommands(recipe);
+  const commands = stepCommands(recipe);
+  const tools = commands.length > 0 ? ['mkfifo', ...commands] : commands;
   if (recipe.patches !== undefined) tools.push('patch');
   if (recipe.source?.git) tools.push('git');
   const file = recipe.source?.file ?? recipe.source?.url ?? '';

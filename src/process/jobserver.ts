@@ -1,5 +1,6 @@
 import { constants, closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { HermitError } from '../errors.js';
 import type { Budget } from './budget.js';
 
 /** Where the jobserver's descriptors appear in every step's process (make reads them from MAKEFLAGS). */
@@ -8,6 +9,19 @@ export const JOBSERVER_CHILD_FDS = [3, 4] as const;
 const TOKEN = Buffer.from('+');
 const POLL_MIN_MS = 5;
 const POLL_MAX_MS = 50;
+
+export class JobserverError extends HermitError {}
+
+/** mkfifo(1), since Node has no mkfifo(3); its failure said in one line. */
+function makeFifo(fifo: string): void {
+  try {
+    execFileSync('mkfifo', ['-m', '600', fifo], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    const failure = error as NodeJS.ErrnoException & { stderr?: Buffer };
+    const why = failure.code === 'ENOENT' ? 'mkfifo is not installed (Debian package coreutils)' : (failure.stderr?.toString().trim() || failure.message);
+    throw new JobserverError(`cannot make the jobserver's FIFO ${fifo}: ${why}`, { cause: error });
+  }
+}
 
 /**
  * A GNU make jobserver shared by the scheduler and every make a step starts. It is a pipe (a
@@ -34,7 +48,7 @@ export class Jobserver implements Budget {
   /** Makes the FIFO `fifo` (a fresh name, removed once open) and fills it with tokens. */
   static create(fifo: string, size: number): Jobserver {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`a jobserver needs at least one slot, got ${size}`);
-    execFileSync('mkfifo', ['-m', '600', fifo], { stdio: ['ignore', 'ignore', 'pipe'] });
+    makeFifo(fifo);
     try {
       // Our end is opened read-write first so that the blocking opens below find a writer and
       // a reader and return at once. Separate opens give separate O_NONBLOCK flags.

@@ -38,6 +38,18 @@ describe('job budgets', () => {
     }
   });
 
+  it('says in one line why its FIFO cannot be made', async () => {
+    const missing = path.join(await tempDir(), 'no-such-folder', 'fifo');
+    expect(() => Jobserver.create(missing, 2)).toThrow(/^cannot make the jobserver's FIFO .*no-such-folder\/fifo: mkfifo: .*No such file or directory/);
+    const saved = process.env.PATH;
+    process.env.PATH = await tempDir();
+    try {
+      expect(() => Jobserver.create(path.join(process.env.PATH, 'fifo'), 2)).toThrow(/: mkfifo is not installed \(Debian package coreutils\)$/);
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+
   it('the counter budget queues waiters in order', async () => {
     const budget = new CounterBudget(1);
     await budget.acquire();
