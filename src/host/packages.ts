@@ -74,6 +74,7 @@ export const COMMAND_PACKAGES: Readonly<Record<string, string>> = {
   find: 'findutils',
   xargs: 'findutils',
   install: 'coreutils',
+  env: 'coreutils',
   mkfifo: 'coreutils',
   help2man: 'help2man',
   gettext: 'gettext-base',
