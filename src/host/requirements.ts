@@ -11,9 +11,10 @@ export interface ToolRequirement {
  * Tarballs are unpacked by GNU tar, fed by the decompressor of their format; find then checks
  * the tree for what no source may hold (devices, setuid files).
  */
+const TARBALL = /\.(tar|tar\.\w+|t[gx]z|tbz2?|tzst)$/;
 const UNPACKERS: ReadonlyArray<readonly [suffix: RegExp, command: string]> = [
-  [/\.(tar|tar\.\w+|t[gx]z|tbz2?|tzst)$/, 'tar'],
-  [/\.(tar|tar\.\w+|t[gx]z|tbz2?|tzst)$/, 'find'],
+  [TARBALL, 'tar'],
+  [TARBALL, 'find'],
   [/\.(tar\.gz|tgz)$/, 'gzip'],
   [/\.(tar\.xz|txz)$/, 'xz'],
   [/\.(tar\.bz2|tbz2?)$/, 'bzip2'],

@@ -42,9 +42,10 @@ describe('job budgets', () => {
     const missing = path.join(await tempDir(), 'no-such-folder', 'fifo');
     expect(() => Jobserver.create(missing, 2)).toThrow(/^cannot make the jobserver's FIFO .*no-such-folder\/fifo: mkfifo: .*No such file or directory/);
     const saved = process.env.PATH;
-    process.env.PATH = await tempDir();
+    const empty = await tempDir();
+    process.env.PATH = empty;
     try {
-      expect(() => Jobserver.create(path.join(process.env.PATH, 'fifo'), 2)).toThrow(/: mkfifo is not installed \(Debian package coreutils\)$/);
+      expect(() => Jobserver.create(path.join(empty, 'fifo'), 2)).toThrow(/: mkfifo is not installed \(Debian package coreutils\)$/);
     } finally {
       process.env.PATH = saved;
     }
