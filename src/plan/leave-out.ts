@@ -1,5 +1,5 @@
 import { continuersOf, kindsOf, readyKind, taskId, type Plan, type TaskKind } from './plan.js';
-import { placeholdersUsed } from '../recipes/expand.js';
+import { placeholdersUsed, recipeTemplates } from '../recipes/expand.js';
 import type { Recipe } from '../recipes/schema.js';
 
 /** Tasks that make a recipe's source tree. */
@@ -15,7 +15,7 @@ export function imageTask(recipe: Recipe): 'install' | 'osabi' | undefined {
 export function sourceReaders(recipes: readonly Recipe[]): Map<string, string[]> {
   const readers = new Map<string, string[]>();
   for (const recipe of recipes) {
-    for (const used of placeholdersUsed([...recipe.configure, ...recipe.build, ...recipe.install])) {
+    for (const used of placeholdersUsed(recipeTemplates(recipe))) {
       if (!used.startsWith('src:')) continue;
       const source = used.slice('src:'.length);
       readers.set(source, [...(readers.get(source) ?? []), recipe.name]);

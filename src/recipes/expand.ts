@@ -1,5 +1,5 @@
 import { PlanError } from '../errors.js';
-import type { Step } from './schema.js';
+import type { RecipeFile, Step } from './schema.js';
 
 /** Placeholders whose value depends only on the recipe and the profile. */
 export const VALUE_PLACEHOLDERS = ['name', 'version', 'target', 'prefix', 'osabi'] as const;
@@ -92,4 +92,9 @@ export function placeholdersUsed(steps: readonly Step[]): string[] {
     }
   }
   return [...used].sort();
+}
+
+/** Every template of a recipe that steps read: its steps and its environment's values. */
+export function recipeTemplates(recipe: Pick<RecipeFile, 'configure' | 'build' | 'install' | 'env'>): Step[] {
+  return [...recipe.configure, ...recipe.build, ...recipe.install, ...Object.values(recipe.env).map((value) => [value])];
 }

@@ -123,6 +123,21 @@ export const recipeSchema = z.strictObject({
    */
   continues: name.optional(),
   tools: z.array(nonEmpty).default([]),
+  /**
+   * Environment variables of every configure, build and install step (not of patching), with
+   * placeholders expanded: flags that must reach compilers a build system starts on its own,
+   * such as CMake projects configured during make. It enters those tasks' keys.
+   */
+  env: z
+    .record(z.string(), z.string())
+    .superRefine((env, ctx) => {
+      for (const name of Object.keys(env)) {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'must be a variable name (letters, digits and _, not starting with a digit)' });
+        }
+      }
+    })
+    .default({}),
   configure: z.array(stepSchema).default([]),
   build: z.array(stepSchema).default([]),
   install: z.array(stepSchema).default([]),

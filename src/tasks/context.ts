@@ -3,7 +3,7 @@ import type { CompilerCache } from '../cache/ccache.js';
 import type { Jobserver } from '../process/jobserver.js';
 import { transitiveNeeds, treeOwner, type PlannedTask, type TaskKind } from '../plan/plan.js';
 import type { TaskState } from '../workdir/state.js';
-import { expandStep, type PlaceholderValues } from '../recipes/expand.js';
+import { expandStep, expandString, type ExpandScope, type PlaceholderValues } from '../recipes/expand.js';
 import type { Toolchain } from '../recipes/load.js';
 import type { Recipe, Step } from '../recipes/schema.js';
 import type { SourceContext } from '../sources/source.js';
@@ -69,15 +69,31 @@ export function stepEnv(ctx: BuildContext, recipe: Recipe): Record<string, strin
   };
 }
 
-export function expandSteps(ctx: BuildContext, recipe: Recipe, kind: TaskKind, steps: readonly Step[]): string[][] {
+function expandScope(ctx: BuildContext, recipe: Recipe): (step: string) => ExpandScope {
   const needs = new Set(transitiveNeeds(ctx.toolchain.recipes, recipe.name).map((r) => r.name));
   const values = placeholderValues(ctx, recipe);
-  return steps.map((step, index) =>
-    expandStep(step, {
-      recipe: recipe.name,
-      step: `${kind} step ${index + 1}`,
-      values,
-      sourceOf: (other) => (needs.has(other) ? ctx.layout.src(other) : undefined),
-    }),
-  );
+  return (step) => ({
+    recipe: recipe.name,
+    step,
+    values,
+    sourceOf: (other) => (needs.has(other) ? ctx.layout.src(other) : undefined),
+  });
+}
+
+export function expandSteps(ctx: BuildContext, recipe: Recipe, kind: TaskKind, steps: readonly Step[]): string[][] {
+  const scope = expandScope(ctx, recipe);
+  return steps.map((step, index) => expandStep(step, scope(`${kind} step ${index + 1}`)));
+}
+
+/** The environment of configure, build and install steps: stepEnv plus the recipe's `env`. */
+export function recipeStepEnv(ctx: BuildContext, recipe: Recipe): Record<string, string> {
+  const scope = expandScope(ctx, recipe);
+  const own = Object.entries(recipe.env).map(([name, value]) => [name, expandString(value, scope(`env ${name}`))]);
+  return { ...stepEnv(ctx, recipe), ...Object.fromEntries(own) };
+}
+
+/** What a task kind running steps checks before the build starts: every placeholder resolves. */
+export function checkSteps(ctx: BuildContext, recipe: Recipe, kind: TaskKind, steps: readonly Step[]): void {
+  expandSteps(ctx, recipe, kind, steps);
+  recipeStepEnv(ctx, recipe);
 }

@@ -1,5 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { expandSteps, recipeOf } from './context.js';
+import { checkSteps, recipeOf } from './context.js';
 import { whereFields, type TaskKindModule } from './kind.js';
 import { exists } from '../exists.js';
 import { runSteps, stageIfFirst } from './steps.js';
@@ -7,8 +7,8 @@ import { runSteps, stageIfFirst } from './steps.js';
 /** install: the recipe's install steps, into an empty image. */
 export const install: TaskKindModule = {
   kind: 'install',
-  check: (ctx, recipe) => void expandSteps(ctx, recipe, 'install', recipe.install),
-  keyFields: (recipe, inputs) => ({ steps: recipe.install, ...whereFields(inputs) }),
+  check: (ctx, recipe) => checkSteps(ctx, recipe, 'install', recipe.install),
+  keyFields: (recipe, inputs) => ({ steps: recipe.install, ...whereFields(recipe, inputs) }),
   outputsPresent: (ctx, task) => exists(ctx.layout.image(task.recipe)),
   async run(ctx, task, signal, logFile) {
     await stageIfFirst(ctx, task, logFile);

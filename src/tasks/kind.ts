@@ -29,8 +29,13 @@ export interface TaskKindModule {
   touch?(ctx: BuildContext, task: PlannedTask, signal: AbortSignal): Promise<void>;
 }
 
-/** The profile values that change what configure, build and install make. */
-export function whereFields(inputs: KeyInputs): { target: string; prefix: string; osabi: number } {
+/**
+ * What else changes what configure, build and install make: the profile's values and the
+ * recipe's `env`. An empty `env` is left out, so that the keys of recipes without one are what
+ * they were before recipes had it.
+ */
+export function whereFields(recipe: Recipe, inputs: KeyInputs): { target: string; prefix: string; osabi: number; env?: Record<string, string> } {
   const { profile } = inputs;
-  return { target: profile.target, prefix: profile.prefix, osabi: profile.osabiValue };
+  const where = { target: profile.target, prefix: profile.prefix, osabi: profile.osabiValue };
+  return Object.keys(recipe.env).length > 0 ? { ...where, env: recipe.env } : where;
 }

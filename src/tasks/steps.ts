@@ -1,13 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { TaskError } from '../errors.js';
 import { STAGED_KINDS, kindsOf, transitiveNeeds, treeOwner, type PlannedTask } from '../plan/plan.js';
-import { placeholdersUsed } from '../recipes/expand.js';
+import { placeholdersUsed, recipeTemplates } from '../recipes/expand.js';
 import type { Step } from '../recipes/schema.js';
 import { pinDisagreements } from '../sources/source.js';
 import { StepFailure, appendLog, runStep, tailLines } from '../process/run.js';
 import { stepRecorder } from '../workdir/running.js';
 import { buildStage } from '../workdir/stage.js';
-import { expandSteps, recipeOf, stepEnv, type BuildContext } from './context.js';
+import { expandSteps, recipeOf, recipeStepEnv, type BuildContext } from './context.js';
 
 /** How many log lines a failure shows. */
 export const TAIL_LINES = 20;
@@ -16,7 +16,8 @@ export const TAIL_LINES = 20;
 export async function runSteps(ctx: BuildContext, task: PlannedTask, steps: readonly Step[], logFile: string, signal: AbortSignal): Promise<void> {
   const recipe = recipeOf(ctx, task);
   const argvs = expandSteps(ctx, recipe, task.kind, steps);
-  const env = ctx.compilers ? await ctx.compilers.environment(recipe.name, stepEnv(ctx, recipe)) : stepEnv(ctx, recipe);
+  const own = recipeStepEnv(ctx, recipe);
+  const env = ctx.compilers ? await ctx.compilers.environment(recipe.name, own) : own;
   const cwd = ctx.layout.obj(treeOwner(recipe));
   await mkdir(cwd, { recursive: true });
   const group = stepRecorder(ctx.layout, task.id);
@@ -44,7 +45,7 @@ export async function stageIfFirst(ctx: BuildContext, task: PlannedTask, logFile
   if (kindsOf(recipe).find((k) => STAGED_KINDS.has(k)) !== task.kind) return;
   const images = transitiveNeeds(ctx.toolchain.recipes, recipe.name).map((need) => ctx.layout.image(need.name));
   await buildStage(ctx.layout.stage(treeOwner(recipe)), images);
-  const others = placeholdersUsed([...recipe.configure, ...recipe.build, ...recipe.install]).filter((p) => p.startsWith('src:'));
+  const others = placeholdersUsed(recipeTemplates(recipe)).filter((p) => p.startsWith('src:'));
   for (const other of others) {
     for (const line of await pinDisagreements(ctx.sources, recipe, ctx.toolchain.recipes.get(other.slice(4))!)) {
       await appendLog(logFile, `warning: ${line}`);

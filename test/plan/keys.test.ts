@@ -49,6 +49,14 @@ describe('task keys', () => {
     expect(changed(before, after)).toEqual(['app:build', 'app:configure', 'app:install', 'lib:build', 'lib:install']);
   });
 
+  it('a recipe env re-keys its configure, build and install and what follows; an empty one changes nothing', () => {
+    const withEnv = (env: Record<string, string>) => recipe('lib', { ...base, env }, '/p/lib');
+    expect(keysOf([withEnv({}), app])).toEqual(before);
+    const after = keysOf([withEnv({ CFLAGS: '-ffile-prefix-map={work}=/usr/src' }), app]);
+    expect(changed(before, after)).toEqual(['app:build', 'app:configure', 'app:install', 'lib:build', 'lib:configure', 'lib:install']);
+    expect(keysOf([withEnv({ CFLAGS: '-O1' }), app]).get('lib:configure')).not.toBe(after.get('lib:configure'));
+  });
+
   it('a new source checksum re-keys everything of that recipe and its dependents', () => {
     const after = keysOf([recipe('lib', { ...base, source: { ...urlSource(), sha256: 'b'.repeat(64) } }, '/p/lib'), app]);
     expect(changed(before, after)).toHaveLength(9);
