@@ -6,7 +6,7 @@
 #
 #   scripts/repro.sh [--toolchain DIR] [--work DIR] [--cache DIR] [--mirror DIR|URL] [--jobs N] [recipes...]
 #
-# Recipes default to all of them: the whole chain took 41 min on 2 cores. The work folder
+# Recipes default to all of them: the whole chain took 41 to 91 min on 2 cores. The work folder
 # (default: a new one under /var/tmp) keeps both builds and diffoscope's report; downloads come
 # from the usual cache. Exit 0: identical; 1: they differ; 2: a build failed.
 set -euo pipefail
