@@ -57,6 +57,9 @@ describe('the orchestrator killed (SIGKILL)', () => {
     await waitFor(fileExists(sleeper), 'the install step');
     const step = Number(readFileSync(sleeper, 'utf8'));
     onTestFinished(() => killQuietly(step));
+    // The record is written just after the spawn, and the step's shell can get this far first: a
+    // kill between the two leaves a step no run knows of, a window of a moment the test must not hit.
+    await waitFor(() => existsSync(path.join(work, 'running')) && readdirSync(path.join(work, 'running')).some((name) => /^\d+$/.test(name)), 'the record of the install step');
     await killHard(running);
     // A SIGKILLed process cannot end its children: the step's process group outlives it.
     await new Promise((resolve) => setTimeout(resolve, 200));
