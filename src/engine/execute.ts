@@ -171,8 +171,10 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
         });
       }
     }
-    // Fetch-only and touch runs neither restore nor store.
-    const cache = options.cache && !options.only && !options.touch
+    // Runs that stop before the images (fetch only) and touch runs neither restore nor store;
+    // one that leaves out only packaging (`--no-package`) does both.
+    const reachesImages = options.only === undefined || options.only.includes('install');
+    const cache = options.cache && reachesImages && !options.touch
       ? await BuildCache.open(
           {
             ...prepared,

@@ -63,4 +63,16 @@ describe('the artifact cache in a build', () => {
     expect(clean.stdout).toMatch(/ran 2 tasks, skipped 0/);
     expect((await build('w3')).stdout).toContain('cache: 1 restored, 0 stored, 0 misses');
   });
+
+  it('restores with --no-package too, and a fetch neither restores nor stores', async () => {
+    const root = await tempDir();
+    const dir = toolchain(root);
+    const run = (work: string, ...command: string[]) =>
+      runCli(['--toolchain', dir, '--work', path.join(root, work), '--cache', path.join(root, 'cache'), ...command]);
+    expect((await run('w1', 'build', 'alias', '--no-package')).stdout).toContain('cache: 0 restored, 1 stored, 1 misses');
+    const again = await run('w2', 'build', 'alias', '--no-package');
+    expect(again.stdout).toContain('cache: 1 restored, 0 stored, 0 misses');
+    expect(again.stdout).toMatch(/ran 0 tasks/);
+    expect((await run('w3', 'fetch', 'alias')).stdout).not.toContain('cache:');
+  });
 });
