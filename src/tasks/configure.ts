@@ -1,5 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { checkSteps, recipeOf } from './context.js';
+import { expandRecipeSteps, recipeOf } from './context.js';
 import { whereFields, type TaskKindModule } from './kind.js';
 import { exists } from '../exists.js';
 import { runSteps, stageIfFirst } from './steps.js';
@@ -7,7 +7,7 @@ import { runSteps, stageIfFirst } from './steps.js';
 /** configure: the recipe's configure steps, in an empty build folder. */
 export const configure: TaskKindModule = {
   kind: 'configure',
-  check: (ctx, recipe) => checkSteps(ctx, recipe, 'configure', recipe.configure),
+  check: (ctx, recipe) => void expandRecipeSteps(ctx, recipe, 'configure', recipe.configure),
   keyFields: (recipe, inputs) => ({ steps: recipe.configure, needs: recipe.needs, ...whereFields(recipe, inputs) }),
   outputsPresent: (ctx, task) => exists(ctx.layout.obj(task.recipe)),
   async run(ctx, task, signal, logFile) {

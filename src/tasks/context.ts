@@ -85,15 +85,15 @@ export function expandSteps(ctx: BuildContext, recipe: Recipe, kind: TaskKind, s
   return steps.map((step, index) => expandStep(step, scope(`${kind} step ${index + 1}`)));
 }
 
-/** The environment of configure, build and install steps: stepEnv plus the recipe's `env`. */
-export function recipeStepEnv(ctx: BuildContext, recipe: Recipe): Record<string, string> {
+/**
+ * A configure, build or install task's steps and the recipe's `env` (what those steps add to
+ * stepEnv), expanded in one scope; the tasks' checks call it too, so a bad placeholder in either
+ * stops the build before anything runs.
+ */
+export function expandRecipeSteps(ctx: BuildContext, recipe: Recipe, kind: TaskKind, steps: readonly Step[]): { argvs: string[][]; env: Record<string, string> } {
   const scope = expandScope(ctx, recipe);
-  const own = Object.entries(recipe.env).map(([name, value]) => [name, expandString(value, scope(`env ${name}`))]);
-  return { ...stepEnv(ctx, recipe), ...Object.fromEntries(own) };
-}
-
-/** What a task kind running steps checks before the build starts: every placeholder resolves. */
-export function checkSteps(ctx: BuildContext, recipe: Recipe, kind: TaskKind, steps: readonly Step[]): void {
-  expandSteps(ctx, recipe, kind, steps);
-  recipeStepEnv(ctx, recipe);
+  return {
+    argvs: steps.map((step, index) => expandStep(step, scope(`${kind} step ${index + 1}`))),
+    env: Object.fromEntries(Object.entries(recipe.env).map(([name, value]) => [name, expandString(value, scope(`env ${name}`))])),
+  };
 }

@@ -1,5 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { checkSteps, recipeOf } from './context.js';
+import { expandRecipeSteps, recipeOf } from './context.js';
 import { whereFields, type TaskKindModule } from './kind.js';
 import { exists } from '../exists.js';
 import { runSteps, stageIfFirst } from './steps.js';
@@ -7,7 +7,7 @@ import { runSteps, stageIfFirst } from './steps.js';
 /** install: the recipe's install steps, into an empty image. */
 export const install: TaskKindModule = {
   kind: 'install',
-  check: (ctx, recipe) => checkSteps(ctx, recipe, 'install', recipe.install),
+  check: (ctx, recipe) => void expandRecipeSteps(ctx, recipe, 'install', recipe.install),
   keyFields: (recipe, inputs) => ({ steps: recipe.install, ...whereFields(recipe, inputs) }),
   outputsPresent: (ctx, task) => exists(ctx.layout.image(task.recipe)),
   async run(ctx, task, signal, logFile) {

@@ -7,7 +7,7 @@ import { pinDisagreements } from '../sources/source.js';
 import { StepFailure, appendLog, runStep, tailLines } from '../process/run.js';
 import { stepRecorder } from '../workdir/running.js';
 import { buildStage } from '../workdir/stage.js';
-import { expandSteps, recipeOf, recipeStepEnv, type BuildContext } from './context.js';
+import { expandRecipeSteps, recipeOf, stepEnv, type BuildContext } from './context.js';
 
 /** How many log lines a failure shows. */
 export const TAIL_LINES = 20;
@@ -15,13 +15,13 @@ export const TAIL_LINES = 20;
 /** Runs a recipe's steps of one kind in its build folder; a failing step names itself. */
 export async function runSteps(ctx: BuildContext, task: PlannedTask, steps: readonly Step[], logFile: string, signal: AbortSignal): Promise<void> {
   const recipe = recipeOf(ctx, task);
-  const argvs = expandSteps(ctx, recipe, task.kind, steps);
-  const own = recipeStepEnv(ctx, recipe);
+  const expanded = expandRecipeSteps(ctx, recipe, task.kind, steps);
+  const own = { ...stepEnv(ctx, recipe), ...expanded.env };
   const env = ctx.compilers ? await ctx.compilers.environment(recipe.name, own) : own;
   const cwd = ctx.layout.obj(treeOwner(recipe));
   await mkdir(cwd, { recursive: true });
   const group = stepRecorder(ctx.layout, task.id);
-  for (const [index, argv] of argvs.entries()) {
+  for (const [index, argv] of expanded.argvs.entries()) {
     try {
       await runStep(argv, { cwd, env, logFile, jobserver: ctx.jobserver, signal, group });
     } catch (error) {
