@@ -1,5 +1,6 @@
 import { constants, closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { closeSpawner } from './spawner.js';
 import { HermitError } from '../errors.js';
 import type { Budget } from './budget.js';
 
@@ -137,6 +138,8 @@ export class Jobserver implements Budget {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // The spawner that holds copies of them for the steps goes too.
+    closeSpawner(this.childStdio);
     for (const fd of [this.own, this.childRead, this.childWrite]) closeSync(fd);
   }
 }

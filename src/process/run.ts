@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { KILL_GRACE_MS, signalGroup } from './groups.js';
 import type { Jobserver } from './jobserver.js';
+import type { StepExit } from './spawn-protocol.js';
+import { spawnStep } from './spawner.js';
 
 /** A step that did not exit with 0. */
 export class StepFailure extends HermitError {
@@ -67,39 +69,43 @@ export async function runStep(argv: readonly string[], options: RunOptions): Pro
   if (options.signal?.aborted) throw new StepFailure(argv, undefined, 'SIGTERM');
   const started = Date.now();
   const env = { ...options.env };
-  // Both streams append to the same file, so the log interleaves them as a terminal would.
-  const log = { file: options.logFile, append: true } as const;
-  let stdio: readonly ['ignore', typeof log, typeof log, ...Array<3 | 4>] = ['ignore', log, log];
+  let fds: readonly number[] = [];
   if (options.jobserver) {
     env.MAKEFLAGS = options.jobserver.makeflags(env.MAKEFLAGS);
-    // execa's types name inheritable descriptors only as the literals 3-9; any open fd works.
-    stdio = ['ignore', log, log, ...(options.jobserver.childStdio as readonly number[] as Array<3 | 4>)];
+    fds = options.jobserver.childStdio;
   }
-  // Loaded on first use: a build with nothing to do never pays for it.
-  const { execa } = await import('execa');
-  const child = execa(argv[0]!, argv.slice(1), { cwd: options.cwd, env, extendEnv: false, stdio, detached: true, reject: false });
+  // Started by a small process of ours rather than by node: see src/process/spawn-protocol.ts.
+  const step = await spawnStep({ argv, cwd: options.cwd, env, logFile: options.logFile }, fds);
+  let aborted = false;
+  let pid: number | undefined;
+  const end = (): void => {
+    signalGroup(pid!, 'SIGTERM');
+    setTimeout(() => signalGroup(pid!, 'SIGKILL'), KILL_GRACE_MS).unref();
+  };
   const onAbort = (): void => {
-    if (child.pid === undefined) return;
-    signalGroup(child.pid, 'SIGTERM');
-    setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), KILL_GRACE_MS).unref();
+    aborted = true;
+    if (pid !== undefined) end();
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (child.pid !== undefined) options.group?.started(child.pid);
-  const result = await child;
-  if (child.pid !== undefined) options.group?.ended(child.pid);
-  options.signal?.removeEventListener('abort', onAbort);
+  let exit: StepExit;
+  try {
+    pid = await step.started;
+    if (pid !== undefined) {
+      options.group?.started(pid);
+      if (aborted) end();
+    }
+    exit = await step.exited;
+  } finally {
+    if (pid !== undefined) options.group?.ended(pid);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (!result.failed) {
+  if (exit.exitCode === 0) {
     note(`=> ok after ${seconds}s`);
     return;
   }
-  if (result.exitCode === undefined && result.signal === undefined) {
-    // The process never started: usually a missing command.
-    note(result.originalMessage || result.shortMessage || "the command could not be started");
-    throw new StepFailure(argv, 127, undefined);
-  }
-  note(`=> ${explainExit(result.exitCode, result.signal)} after ${seconds}s`);
-  throw new StepFailure(argv, result.exitCode, result.signal);
+  note(`=> ${explainExit(exit.exitCode, exit.signal)} after ${seconds}s`);
+  throw new StepFailure(argv, exit.exitCode, exit.signal);
 }
 
 export interface CapturedRun {

@@ -1,0 +1,120 @@
+import { constants } from 'node:os';
+
+/**
+ * The conversation with the step spawner (src/process/spawner.ts), kept apart from the process
+ * so that it is tested without one. A request is a line with the byte length of its body, then
+ * the body: NUL-separated fields (NUL cannot occur in an argument, a path or the environment).
+ * The spawner answers with lines: `S <id> <pid>` once a step runs, `E <id> <wait status>` once
+ * it has exited.
+ */
+export interface SpawnRequest {
+  readonly id: number;
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  /** Where stdout and stderr are appended. */
+  readonly logFile: string;
+  /** Whether the step keeps the jobserver's descriptors (3 and 4); otherwise they are closed. */
+  readonly jobserver: boolean;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export function encodeRequest(request: SpawnRequest): Buffer {
+  const fields = [
+    String(request.id),
+    request.cwd,
+    request.logFile,
+    request.jobserver ? '1' : '0',
+    String(request.argv.length),
+    ...request.argv,
+    ...Object.entries(request.env).map(([name, value]) => `${name}=${value}`),
+  ];
+  for (const field of fields) if (field.includes('\0')) throw new Error(`a step cannot be given a NUL byte: ${JSON.stringify(field)}`);
+  const body = Buffer.from(fields.join('\0'));
+  return Buffer.concat([Buffer.from(`${body.length}\n`), body]);
+}
+
+export type SpawnAnswer = { readonly type: 'started'; readonly id: number; readonly pid: number } | { readonly type: 'exited'; readonly id: number; readonly exit: StepExit };
+
+export interface StepExit {
+  /** Undefined when a signal ended it. */
+  readonly exitCode: number | undefined;
+  readonly signal: NodeJS.Signals | undefined;
+}
+
+const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
+
+/** What a wait status (as waitpid(2) gives it) says. */
+export function decodeWaitStatus(status: number): StepExit {
+  const signal = status & 0x7f;
+  if (signal === 0) return { exitCode: (status >> 8) & 0xff, signal: undefined };
+  return { exitCode: undefined, signal: SIGNAL_NAMES.get(signal) ?? (`SIG${signal}` as NodeJS.Signals) };
+}
+
+/** One answer line, or undefined for a line that is not one. */
+export function parseAnswer(line: string): SpawnAnswer | undefined {
+  const match = /^([SE]) (\d+) (\d+)$/.exec(line);
+  if (!match) return undefined;
+  const id = Number(match[2]);
+  const value = Number(match[3]);
+  return match[1] === 'S' ? { type: 'started', id, pid: value } : { type: 'exited', id, exit: decodeWaitStatus(value) };
+}
+
+/**
+ * The spawner itself, run by `perl -e` (perl-base is part of every Debian system). It stays small
+ * on purpose: a fork copies the forker's page tables, so its cost grows with the forker's size,
+ * and node's fork blocks its one thread (figures in docs/performance.md).
+ *
+ * Each request gets a watcher process that forks the step, makes it the leader of its own
+ * process group, reports its pid, waits for it and reports how it ended. The spawner leaves its
+ * watchers to the kernel (SIGCHLD ignored) and exits when its input closes; a watcher whose
+ * reader is gone dies on its next write, and the step it watched goes on, as a step of a killed
+ * run always did (the next run ends it: src/workdir/running.ts).
+ */
+export const SPAWNER_SCRIPT = String.raw`
+use strict;
+use warnings;
+use POSIX ();
+$SIG{CHLD} = 'IGNORE';
+binmode STDIN;
+sub answer { my ($line) = @_; syswrite(STDOUT, "$line\n"); }
+sub fail_step {
+  my ($message) = @_;
+  print STDERR "$message\n";
+  POSIX::_exit(127);
+}
+while (defined(my $header = <STDIN>)) {
+  chomp $header;
+  my $body = '';
+  while (length($body) < $header) {
+    my $n = read(STDIN, $body, $header - length($body), length($body));
+    exit 0 unless $n;
+  }
+  my ($id, $cwd, $log, $jobserver, $argc, @rest) = split /\0/, $body, -1;
+  my @argv = splice(@rest, 0, $argc);
+  my %env = map { split /=/, $_, 2 } @rest;
+  my $watcher = fork();
+  if (!defined $watcher) { answer("E $id " . (127 << 8)); next; }
+  next if $watcher;
+  # A watcher can outlive us (see above): it must not hold our stderr open.
+  open(STDERR, '>', '/dev/null');
+  $SIG{CHLD} = 'DEFAULT';
+  my $pid = fork();
+  if (!defined $pid) { answer("E $id " . (127 << 8)); POSIX::_exit(0); }
+  if ($pid == 0) {
+    POSIX::setpgid(0, 0);
+    open(STDIN, '<', '/dev/null') or POSIX::_exit(127);
+    open(STDOUT, '>>', $log) or POSIX::_exit(127);
+    open(STDERR, '>&', \*STDOUT) or POSIX::_exit(127);
+    if ($jobserver ne '1') { POSIX::close(3); POSIX::close(4); }
+    chdir($cwd) or fail_step("cannot run $argv[0]: cannot enter $cwd: $!");
+    %ENV = %env;
+    { exec { $argv[0] } @argv; }
+    fail_step("cannot run $argv[0]: $!");
+  }
+  POSIX::setpgid($pid, $pid);
+  answer("S $id $pid");
+  waitpid($pid, 0);
+  answer("E $id $?");
+  POSIX::_exit(0);
+}
+`;

@@ -1,0 +1,152 @@
+import type { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import { HermitError } from '../errors.js';
+import { SPAWNER_SCRIPT, encodeRequest, parseAnswer, type SpawnRequest, type StepExit } from './spawn-protocol.js';
+
+/** The spawner could not be started, or died with steps in its care. */
+export class SpawnerError extends HermitError {}
+
+interface Pending {
+  readonly onStarted: (pid: number) => void;
+  readonly onExited: (exit: StepExit) => void;
+  readonly onLost: (error: Error) => void;
+}
+
+/** A step handed to the spawner: its pid once it runs, and how it ended. */
+export interface SpawnedStep {
+  /** Resolves with the step's pid (the id of its process group); never rejects. */
+  readonly started: Promise<number | undefined>;
+  readonly exited: Promise<StepExit>;
+}
+
+/**
+ * One spawner process (see SPAWNER_SCRIPT) and the steps it runs for us. It keeps node alive only
+ * while a step is in its care, and goes once its descriptors' owner closes it or node exits.
+ */
+class Spawner {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private buffered = '';
+  private lost: Error | undefined;
+
+  constructor(
+    private readonly stdin: Writable,
+    private readonly stdout: Readable,
+    private readonly unrefAll: (referenced: boolean) => void,
+  ) {
+    stdout.setEncoding('utf8');
+    stdout.on('data', (text: string) => this.receive(text));
+    stdout.on('close', () => this.loseAll(new SpawnerError('the step spawner (perl) exited with steps in its care')));
+    stdin.on('error', (error: Error) => this.loseAll(new SpawnerError(`cannot talk to the step spawner: ${error.message}`, { cause: error })));
+    unrefAll(false);
+  }
+
+  run(request: Omit<SpawnRequest, 'id'>): SpawnedStep {
+    const id = this.nextId++;
+    let onStarted!: (pid: number | undefined) => void;
+    const started = new Promise<number | undefined>((resolve) => (onStarted = resolve));
+    const exited = new Promise<StepExit>((resolve, reject) => {
+      if (this.lost) return reject(this.lost);
+      this.pending.set(id, {
+        onStarted,
+        onExited: (exit) => {
+          onStarted(undefined);
+          resolve(exit);
+        },
+        onLost: (error) => {
+          onStarted(undefined);
+          reject(error);
+        },
+      });
+      if (this.pending.size === 1) this.unrefAll(true);
+      this.stdin.write(encodeRequest({ ...request, id }));
+    });
+    return { started, exited };
+  }
+
+  close(): void {
+    this.stdin.end();
+  }
+
+  private receive(text: string): void {
+    this.buffered += text;
+    let newline;
+    while ((newline = this.buffered.indexOf('\n')) >= 0) {
+      const answer = parseAnswer(this.buffered.slice(0, newline));
+      this.buffered = this.buffered.slice(newline + 1);
+      const waiting = answer && this.pending.get(answer.id);
+      if (!answer || !waiting) continue;
+      if (answer.type === 'started') {
+        waiting.onStarted(answer.pid);
+        continue;
+      }
+      this.pending.delete(answer.id);
+      if (this.pending.size === 0) this.unrefAll(false);
+      waiting.onExited(answer.exit);
+    }
+  }
+
+  private loseAll(error: Error): void {
+    this.lost ??= error;
+    for (const waiting of this.pending.values()) waiting.onLost(error);
+    this.pending.clear();
+    this.unrefAll(false);
+  }
+
+  get usable(): boolean {
+    return this.lost === undefined;
+  }
+}
+
+/** Spawners by the descriptors their steps may inherit ('' for none). */
+const spawners = new Map<string, Promise<Spawner>>();
+
+async function startSpawner(fds: readonly number[]): Promise<Spawner> {
+  const { execa } = await import('execa');
+  // Its own process group: a Ctrl-C reaches us, and we end the steps; it must not end the spawner
+  // that reports their exits first.
+  const child = execa('perl', ['-e', SPAWNER_SCRIPT], {
+    stdio: ['pipe', 'pipe', 'inherit', ...(fds as Array<3 | 4>)],
+    detached: true,
+    buffer: false,
+    reject: false,
+    extendEnv: true,
+  });
+  const failed = await Promise.race([
+    new Promise<undefined>((resolve) => child.once('spawn', () => resolve(undefined))),
+    child.then((result) => result),
+  ]);
+  if (failed) {
+    const why = failed.exitCode === undefined && failed.signal === undefined ? 'perl is not installed (Debian package perl-base)' : (failed.shortMessage ?? 'it exited');
+    throw new SpawnerError(`cannot start the step spawner: ${why}`);
+  }
+  const stdin = child.stdin!;
+  const stdout = child.stdout!;
+  return new Spawner(stdin, stdout, (referenced) => {
+    for (const handle of [child, stdin as unknown as Socket, stdout as unknown as Socket]) {
+      if (referenced) handle.ref?.();
+      else handle.unref?.();
+    }
+  });
+}
+
+/** Hands a step to the spawner whose steps inherit `fds` (the jobserver's), started on first use. */
+export async function spawnStep(request: Omit<SpawnRequest, 'id' | 'jobserver'>, fds: readonly number[]): Promise<SpawnedStep> {
+  const key = fds.join(',');
+  let spawner = spawners.get(key);
+  if (spawner && !(await spawner.catch(() => undefined))?.usable) spawner = undefined;
+  if (!spawner) {
+    spawner = startSpawner(fds);
+    spawners.set(key, spawner);
+    spawner.catch(() => spawners.delete(key));
+  }
+  return (await spawner).run({ ...request, jobserver: fds.length > 0 });
+}
+
+/** Ends the spawner whose steps inherit `fds`, once they are closed (the jobserver is done). */
+export function closeSpawner(fds: readonly number[]): void {
+  const key = fds.join(',');
+  const spawner = spawners.get(key);
+  spawners.delete(key);
+  void spawner?.then((s) => s.close(), () => undefined);
+}

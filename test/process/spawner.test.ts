@@ -1,0 +1,51 @@
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { closeSpawner, spawnStep } from '../../src/process/spawner.js';
+import { procStat } from '../../src/process/proc.js';
+import { tempDir } from '../support/tmp.js';
+
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+describe('the step spawner', () => {
+  it('runs steps side by side, each in its own process group, in its folder, with only its environment and no stdin', async () => {
+    const dir = await tempDir();
+    const log = path.join(dir, 'x.log');
+    const script = 'read line; echo "read $?"; echo "in $(pwd) ONLY=$ONLY HOME=${HOME-unset}"; sleep 0.2';
+    const steps = await Promise.all([1, 2].map(() => spawnStep({ argv: ['sh', '-c', script], cwd: dir, logFile: log, env: { ...env, ONLY: 'x y' } }, [])));
+    const pids = await Promise.all(steps.map((step) => step.started));
+    for (const pid of pids) expect(procStat(pid!)?.pgrp).toBe(pid);
+    const exits = await Promise.all(steps.map((step) => step.exited));
+    expect(exits).toEqual([{ exitCode: 0, signal: undefined }, { exitCode: 0, signal: undefined }]);
+    const lines = readFileSync(log, 'utf8').trim().split('\n').sort();
+    expect(lines).toEqual(['in', 'in', 'read 1', 'read 1'].map((start) => (start === 'in' ? `in ${dir} ONLY=x y HOME=unset` : start)));
+  });
+
+  it('says how a step ended: its code, the signal that killed it, 127 with a line in the log for a missing command', async () => {
+    const dir = await tempDir();
+    const log = path.join(dir, 'x.log');
+    const run = async (argv: string[]) => (await spawnStep({ argv, cwd: dir, logFile: log, env }, [])).exited;
+    expect(await run(['sh', '-c', 'exit 3'])).toEqual({ exitCode: 3, signal: undefined });
+    expect(await run(['sh', '-c', 'kill -TERM $$'])).toEqual({ exitCode: undefined, signal: 'SIGTERM' });
+    expect(await run(['no-such-command-here'])).toEqual({ exitCode: 127, signal: undefined });
+    expect(await run(['true'])).toEqual({ exitCode: 0, signal: undefined });
+    expect(readFileSync(log, 'utf8')).toMatch(/^cannot run no-such-command-here: No such file or directory$/m);
+  });
+
+  it('gives the jobserver descriptors as 3 and 4 only to the steps of the spawner that holds them', async () => {
+    const dir = await tempDir();
+    const log = path.join(dir, 'x.log');
+    const read = openSync('/dev/null', 'r');
+    const write = openSync('/dev/null', 'w');
+    try {
+      const probe = ['sh', '-c', 'for fd in 3 4; do if [ -e /proc/self/fd/$fd ]; then echo "$fd open"; else echo "$fd closed"; fi; done'];
+      await (await spawnStep({ argv: probe, cwd: dir, logFile: log, env }, [read, write])).exited;
+      await (await spawnStep({ argv: probe, cwd: dir, logFile: log, env }, [])).exited;
+      expect(readFileSync(log, 'utf8')).toBe('3 open\n4 open\n3 closed\n4 closed\n');
+    } finally {
+      closeSpawner([read, write]);
+      closeSync(read);
+      closeSync(write);
+    }
+  });
+});
