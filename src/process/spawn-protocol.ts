@@ -64,43 +64,42 @@ export function parseAnswer(line: string): SpawnAnswer | undefined {
  * on purpose: a fork copies the forker's page tables, so its cost grows with the forker's size,
  * and node's fork blocks its one thread (figures in docs/performance.md).
  *
- * Each request gets a watcher process that forks the step, makes it the leader of its own
- * process group, reports its pid, waits for it and reports how it ended. The spawner leaves its
- * watchers to the kernel (SIGCHLD ignored) and exits when its input closes; a watcher whose
- * reader is gone dies on its next write, and the step it watched goes on, as a step of a killed
- * run always did (the next run ends it: src/workdir/running.ts).
+ * It forks each step, makes it the leader of its own process group, reports its pid, and reports
+ * how it ended once it has reaped it. It exits when its input closes (we are done, or were
+ * killed): the steps it started then go on without anyone watching, as the steps of a killed run
+ * always did, and the next run ends them (src/workdir/running.ts).
  */
 export const SPAWNER_SCRIPT = String.raw`
 use strict;
 use warnings;
 use POSIX ();
-$SIG{CHLD} = 'IGNORE';
-binmode STDIN;
+my %running;
+# Only to wake select() when a step exits.
+$SIG{CHLD} = sub {};
+my $buffer = '';
+my $rin = '';
+vec($rin, fileno(STDIN), 1) = 1;
 sub answer { my ($line) = @_; syswrite(STDOUT, "$line\n"); }
 sub fail_step {
   my ($message) = @_;
   print STDERR "$message\n";
   POSIX::_exit(127);
 }
-while (defined(my $header = <STDIN>)) {
-  chomp $header;
-  my $body = '';
-  while (length($body) < $header) {
-    my $n = read(STDIN, $body, $header - length($body), length($body));
-    exit 0 unless $n;
+sub reap {
+  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    my $id = delete $running{$pid};
+    answer("E $id $?") if defined $id;
   }
+}
+sub start {
+  my ($body) = @_;
   my ($id, $cwd, $log, $jobserver, $argc, @rest) = split /\0/, $body, -1;
   my @argv = splice(@rest, 0, $argc);
   my %env = map { split /=/, $_, 2 } @rest;
-  my $watcher = fork();
-  if (!defined $watcher) { answer("E $id " . (127 << 8)); next; }
-  next if $watcher;
-  # A watcher can outlive us (see above): it must not hold our stderr open.
-  open(STDERR, '>', '/dev/null');
-  $SIG{CHLD} = 'DEFAULT';
   my $pid = fork();
-  if (!defined $pid) { answer("E $id " . (127 << 8)); POSIX::_exit(0); }
+  if (!defined $pid) { answer("E $id " . (127 << 8)); return; }
   if ($pid == 0) {
+    $SIG{CHLD} = 'DEFAULT';
     POSIX::setpgid(0, 0);
     open(STDIN, '<', '/dev/null') or POSIX::_exit(127);
     open(STDOUT, '>>', $log) or POSIX::_exit(127);
@@ -112,9 +111,23 @@ while (defined(my $header = <STDIN>)) {
     fail_step("cannot run $argv[0]: $!");
   }
   POSIX::setpgid($pid, $pid);
+  $running{$pid} = $id;
   answer("S $id $pid");
-  waitpid($pid, 0);
-  answer("E $id $?");
-  POSIX::_exit(0);
+}
+while (1) {
+  reap();
+  # A step that exits between reap() and select() does not wake it: the timeout bounds the wait.
+  my $ready = select(my $rout = $rin, undef, undef, %running ? 0.02 : undef);
+  next if $ready <= 0;
+  my $n = sysread(STDIN, $buffer, 65536, length($buffer));
+  next if !defined $n && $!{EINTR};
+  exit 0 unless $n;
+  while ($buffer =~ /^(\d+)\n/) {
+    my $length = $1;
+    my $start = length($length) + 1;
+    last if length($buffer) < $start + $length;
+    start(substr($buffer, $start, $length));
+    substr($buffer, 0, $start + $length) = '';
+  }
 }
 `;
