@@ -79,7 +79,15 @@ $SIG{CHLD} = sub {};
 my $buffer = '';
 my $rin = '';
 vec($rin, fileno(STDIN), 1) = 1;
-sub answer { my ($line) = @_; syswrite(STDOUT, "$line\n"); }
+# Whole lines, also when SIGCHLD interrupts a write to a full pipe.
+sub answer {
+  my $line = "$_[0]\n";
+  while (length $line) {
+    my $n = syswrite(STDOUT, $line);
+    if (!defined $n) { next if $!{EINTR}; exit 1; }
+    substr($line, 0, $n) = '';
+  }
+}
 sub fail_step {
   my ($message) = @_;
   print STDERR "$message\n";
