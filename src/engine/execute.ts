@@ -21,7 +21,7 @@ import { retryFromEnvironment } from '../sources/download.js';
 import { allPatchDirs, missingSources } from '../sources/source.js';
 import type { BuildReporter, BuildSummary } from './reporter.js';
 import { WorkLayout } from '../workdir/layout.js';
-import { lockWorkDir } from '../workdir/running.js';
+import { StepJournal, lockWorkDir } from '../workdir/running.js';
 import type { BuildContext } from '../tasks/context.js';
 import { checkRecipe, isUpToDate as taskUpToDate, keyFieldsOf, runTask, sourceTreeChanges, touchTask } from '../tasks/index.js';
 
@@ -154,6 +154,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
   const reporter = options.reporter ?? {};
   await mkdir(ctx.layout.root, { recursive: true });
   const unlock = await lockWorkDir(ctx.layout, options.say ?? (() => undefined));
+  const steps = new StepJournal(ctx.layout);
   const jobserver = options.budget ? undefined : new LazyJobserver(() => ctx.layout.jobserverFifo(), ctx.jobs);
   // The one writer of task state: a task that made its outputs is recorded with its key.
   const record = (task: PlannedTask): Promise<void> => ctx.state.write(task.recipe, task.kind, prepared.keys.get(task.id)!);
@@ -203,6 +204,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
       ...ctx,
       warn: (task, line) => warnings.push(`${task.recipe}: ${line}`),
       compilers: cache?.compilers,
+      steps,
       // Steps look the jobserver up when they start: it exists only once a task took a slot.
       get jobserver() {
         return jobserver?.server;
@@ -344,6 +346,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
     await reporter.end?.(outcome);
     return outcome;
   } finally {
+    steps.close();
     jobserver?.close();
     await unlock();
   }

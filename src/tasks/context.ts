@@ -8,6 +8,7 @@ import type { Toolchain } from '../recipes/load.js';
 import type { Recipe, Step } from '../recipes/schema.js';
 import type { SourceContext } from '../sources/source.js';
 import type { WorkLayout } from '../workdir/layout.js';
+import type { StepJournal } from '../workdir/running.js';
 
 /** Everything a task needs to run, shared by all tasks of one build. */
 export interface BuildContext {
@@ -25,6 +26,8 @@ export interface BuildContext {
   readonly warn?: ((task: PlannedTask, line: string) => void) | undefined;
   /** Where package tasks write .deb files (`--out`, default `<work>/out`). */
   readonly outDir: string;
+  /** Where the run records its running steps (a run that cannot be killed halfway has none). */
+  readonly steps?: StepJournal | undefined;
   /** Progress of a running task (download bytes), for the terminal view. */
   readonly onProgress?: ((task: PlannedTask, text: string) => void) | undefined;
 }

@@ -5,7 +5,6 @@ import { placeholdersUsed, recipeTemplates } from '../recipes/expand.js';
 import type { Step } from '../recipes/schema.js';
 import { pinDisagreements } from '../sources/source.js';
 import { StepFailure, appendLog, runStep, tailLines } from '../process/run.js';
-import { stepRecorder } from '../workdir/running.js';
 import { buildStage } from '../workdir/stage.js';
 import { expandRecipeSteps, recipeOf, stepEnv, type BuildContext } from './context.js';
 
@@ -20,7 +19,7 @@ export async function runSteps(ctx: BuildContext, task: PlannedTask, steps: read
   const env = ctx.compilers ? await ctx.compilers.environment(recipe.name, own) : own;
   const cwd = ctx.layout.obj(treeOwner(recipe));
   await mkdir(cwd, { recursive: true });
-  const group = stepRecorder(ctx.layout, task.id);
+  const group = ctx.steps?.recorder(task.id);
   for (const [index, argv] of expanded.argvs.entries()) {
     try {
       await runStep(argv, { cwd, env, logFile, jobserver: ctx.jobserver, signal, group });

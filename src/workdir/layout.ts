@@ -70,12 +70,12 @@ export class WorkLayout {
   get lock(): string {
     return path.join(this.root, '.lock');
   }
-  /** One record per running step's process group, named by its id (see workdir/running.ts). */
+  /** The journals of the steps runs have running, one per run, named by its pid (see workdir/running.ts). */
   get runningSteps(): string {
     return path.join(this.root, 'running');
   }
-  runningStep(pgid: number): string {
-    return path.join(this.runningSteps, String(pgid));
+  runningJournal(run: number): string {
+    return path.join(this.runningSteps, String(run));
   }
   /** A fresh name for the jobserver's FIFO (removed as soon as it is open). */
   jobserverFifo(): string {

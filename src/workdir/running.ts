@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { endGroups, KILL_GRACE_MS, type RecordedGroup } from '../process/groups.js';
 import { acquireLock, type Unlock } from '../process/lock.js';
 import { procStat } from '../process/proc.js';
@@ -6,8 +6,8 @@ import type { GroupWatcher } from '../process/run.js';
 import type { WorkLayout } from './layout.js';
 
 /**
- * The process groups of the steps running in a work directory, one small file each
- * (`<work>/running/<pgid>`), there from the step's start until it exits.
+ * The process groups of the steps running in a work directory, recorded from each step's start
+ * until it exits in a journal per run (`<work>/running/<run pid>`, see StepJournal).
  *
  * A run that is SIGKILLed (the OOM killer, a `kill -9`) has no say: its steps, each in a process
  * group of its own, go on without it. Only the next run can end them, and it must, before it
@@ -20,19 +20,23 @@ export interface StepRecord extends RecordedGroup {
   readonly task: string;
 }
 
-/** A record's text, or undefined for one that is not a record (cut short, or not ours). */
-export function parseStepRecord(pgid: number, text: string): StepRecord | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
+/**
+ * The steps a run's journal leaves running: those started and not ended. Only whole lines count
+ * (one cut short by a full disk says nothing for sure).
+ */
+export function parseJournal(run: number, text: string): StepRecord[] {
+  const open = new Map<number, StepRecord>();
+  for (const line of text.split('\n').slice(0, -1)) {
+    const started = /^start (\d+) (\d+) (\S+)$/.exec(line);
+    if (started) {
+      const pgid = Number(started[1]);
+      open.set(pgid, { pgid, start: started[2]!, run, task: started[3]! });
+      continue;
+    }
+    const ended = /^end (\d+)$/.exec(line);
+    if (ended) open.delete(Number(ended[1]));
   }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { start, run, task } = value as Record<string, unknown>;
-  if (typeof start !== 'string' || !/^\d+$/.test(start) || typeof task !== 'string') return undefined;
-  if (typeof run !== 'number' || !Number.isInteger(run)) return undefined;
-  return { pgid, start, run, task };
+  return [...open.values()];
 }
 
 /** What a run says about the steps it ended: one line per killed run. */
@@ -54,27 +58,52 @@ function readText(file: string): string {
 }
 
 /**
- * Keeps the record of a task's steps while they run. Records are written aside and renamed into
- * place, so none is ever read half-written. Failing to write one (a full disk) does not stop the
- * step: the record only matters if this run is killed.
+ * The journal of the steps one run has running, `<work>/running/<its pid>`: a line when a step's
+ * process group starts, one when it has exited. One open file appended to, because a file per
+ * step cost more than the step itself for short ones. Failing to write it (a full disk) does not
+ * stop the step: the journal only matters if this run is killed.
  */
-export function stepRecorder(layout: WorkLayout, task: string): GroupWatcher {
-  return {
-    started: (pgid) => {
-      // Gone already: it was too short to outlive anything.
-      const start = procStat(pgid)?.start;
-      if (start === undefined) return;
-      const file = layout.runningStep(pgid);
-      try {
-        mkdirSync(layout.runningSteps, { recursive: true });
-        writeFileSync(`${file}.new`, `${JSON.stringify({ start, run: process.pid, task })}\n`);
-        renameSync(`${file}.new`, file);
-      } catch {
-        rmSync(`${file}.new`, { force: true });
+export class StepJournal {
+  private fd: number | undefined;
+  private readonly open = new Set<number>();
+
+  constructor(private readonly layout: WorkLayout) {}
+
+  /** What a task's steps tell as they start and end. */
+  recorder(task: string): GroupWatcher {
+    return {
+      started: (pgid) => {
+        // Gone already: it was too short to outlive anything.
+        const start = procStat(pgid)?.start;
+        if (start === undefined) return;
+        this.open.add(pgid);
+        this.append(`start ${pgid} ${start} ${task}\n`);
+      },
+      ended: (pgid) => {
+        if (this.open.delete(pgid)) this.append(`end ${pgid}\n`);
+      },
+    };
+  }
+
+  /** Removes the journal once the run is over; one with steps still open is left for the next run. */
+  close(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+    if (this.open.size === 0) rmSync(this.layout.runningJournal(process.pid), { force: true });
+  }
+
+  private append(line: string): void {
+    try {
+      if (this.fd === undefined) {
+        mkdirSync(this.layout.runningSteps, { recursive: true });
+        this.fd = openSync(this.layout.runningJournal(process.pid), 'a');
       }
-    },
-    ended: (pgid) => rmSync(layout.runningStep(pgid), { force: true }),
-  };
+      writeSync(this.fd, line);
+    } catch {
+      // See above: the step goes on without its record.
+    }
+  }
 }
 
 /**
@@ -91,11 +120,9 @@ export async function endLeftOverSteps(layout: WorkLayout, graceMs = KILL_GRACE_
   }
   const records: StepRecord[] = [];
   for (const name of names) {
-    // Anything else there is a record being written when its run was killed.
     if (!/^\d+$/.test(name)) continue;
-    const pgid = Number(name);
-    const record = parseStepRecord(pgid, readText(layout.runningStep(pgid)));
-    if (record) records.push(record);
+    const run = Number(name);
+    records.push(...parseJournal(run, readText(layout.runningJournal(run))));
   }
   const ended = await endGroups(records, graceMs);
   rmSync(layout.runningSteps, { recursive: true, force: true });

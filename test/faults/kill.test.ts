@@ -59,7 +59,8 @@ describe('the orchestrator killed (SIGKILL)', () => {
     onTestFinished(() => killQuietly(step));
     // The record is written just after the spawn, and the step's shell can get this far first: a
     // kill between the two leaves a step no run knows of, a window of a moment the test must not hit.
-    await waitFor(() => existsSync(path.join(work, 'running')) && readdirSync(path.join(work, 'running')).some((name) => /^\d+$/.test(name)), 'the record of the install step');
+    const journal = path.join(work, 'running', String(running.pid));
+    await waitFor(() => existsSync(journal) && / blob:install\n/.test(readFileSync(journal, 'utf8')), 'the record of the install step');
     await killHard(running);
     // A SIGKILLed process cannot end its children: the step's process group outlives it.
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -2,31 +2,36 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { groupMembers } from '../../src/process/proc.js';
 import { WorkLayout } from '../../src/workdir/layout.js';
-import { endedLines, endLeftOverSteps, lockWorkDir, parseStepRecord, stepRecorder } from '../../src/workdir/running.js';
+import { StepJournal, endedLines, endLeftOverSteps, lockWorkDir, parseJournal } from '../../src/workdir/running.js';
 import { startGroup } from '../support/process-group.js';
 import { tempDir } from '../support/tmp.js';
 
 describe('the steps running in a work directory', () => {
-  it('are recorded from their start until they exit', async () => {
+  it('are recorded from their start until they exit, and the journal goes with the run that kept it', async () => {
     const layout = new WorkLayout(await tempDir());
     const pgid = (await startGroup('sleep 60 & wait')).pgid;
-    const recorder = stepRecorder(layout, 'blob:install');
+    const journal = new StepJournal(layout);
+    const recorder = journal.recorder('blob:install');
+    const file = layout.runningJournal(process.pid);
     recorder.started(pgid);
-    const record = parseStepRecord(pgid, readFileSync(layout.runningStep(pgid), 'utf8'));
-    expect(record).toMatchObject({ pgid, run: process.pid, task: 'blob:install' });
+    expect(parseJournal(process.pid, readFileSync(file, 'utf8'))).toEqual([expect.objectContaining({ pgid, run: process.pid, task: 'blob:install' })]);
     recorder.ended(pgid);
-    expect(existsSync(layout.runningStep(pgid))).toBe(false);
+    expect(parseJournal(process.pid, readFileSync(file, 'utf8'))).toEqual([]);
+    journal.close();
+    expect(existsSync(file)).toBe(false);
   });
 
-  it('left by a killed run are ended by the next one, which says so, and every record goes', async () => {
+  it('left by a killed run are ended by the next one, which says so, and every journal goes', async () => {
     const layout = new WorkLayout(await tempDir());
     const first = (await startGroup('sleep 60 & wait')).pgid;
     const second = (await startGroup('sleep 60 & wait')).pgid;
-    stepRecorder(layout, 'b:build').started(first);
-    stepRecorder(layout, 'a:build').started(second);
-    // The record of a step that ended after the kill, and one cut short.
-    writeFileSync(layout.runningStep(999_999_999), JSON.stringify({ start: '1', run: 5, task: 'c:build' }));
-    writeFileSync(layout.runningStep(999_999_998), '{"start": "1", ');
+    const journal = new StepJournal(layout);
+    journal.recorder('b:build').started(first);
+    journal.recorder('a:build').started(second);
+    // A journal left open with a step still running keeps it for the next run.
+    journal.close();
+    // Another run's: a step that ended after the kill, and a line cut short.
+    writeFileSync(layout.runningJournal(5), 'start 999999999 1 c:build\nstart 999999998 1 d:bu');
     const said: string[] = [];
     const unlock = await lockWorkDir(layout, (line) => said.push(line), 1000);
     try {
@@ -54,10 +59,12 @@ describe('the steps running in a work directory', () => {
     ]);
   });
 
-  it('are read from records checked as they are read', () => {
-    expect(parseStepRecord(3, '{"start":"12","run":4,"task":"a:b"}')).toEqual({ pgid: 3, start: '12', run: 4, task: 'a:b' });
-    for (const text of ['', 'null', '[]', '{"start":12,"run":4,"task":"a:b"}', '{"start":"12","run":"4","task":"a:b"}', '{"start":"12","run":4}']) {
-      expect(parseStepRecord(3, text)).toBeUndefined();
-    }
+  it('are read from whole lines: a step is open from its start line until its end line', () => {
+    const text = 'start 3 12 a:build\nstart 4 13 b:install\nend 3\nstart 5 14 c:conf\nnonsense\nstart 6 15 d:build';
+    expect(parseJournal(9, text)).toEqual([
+      { pgid: 4, start: '13', run: 9, task: 'b:install' },
+      { pgid: 5, start: '14', run: 9, task: 'c:conf' },
+    ]);
+    expect(parseJournal(9, '')).toEqual([]);
   });
 });
