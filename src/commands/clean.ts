@@ -3,6 +3,7 @@ import path from 'node:path';
 import { WorkLayout } from '../workdir/layout.js';
 import { UserError } from '../errors.js';
 import { lockWorkDir } from '../workdir/running.js';
+import { TaskState } from '../workdir/state.js';
 import { resolveContext, type GlobalOptions } from './context.js';
 
 /** Removes what recipes left in the work directory; without names, the whole work directory. */
@@ -23,7 +24,9 @@ export async function cleanCommand(recipes: string[], options: GlobalOptions): P
       process.stdout.write(`removed everything in ${layout.root}\n`);
       return 0;
     }
+    const state = new TaskState(layout);
     for (const name of recipes) {
+      await state.forgetRecipe(name);
       for (const dir of layout.recipeDirs(name)) await rm(dir, { recursive: true, force: true });
       process.stdout.write(`cleaned ${name}\n`);
     }

@@ -155,6 +155,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
   await mkdir(ctx.layout.root, { recursive: true });
   const unlock = await lockWorkDir(ctx.layout, options.say ?? (() => undefined));
   const steps = new StepJournal(ctx.layout);
+  ctx.state.tidy();
   const jobserver = options.budget ? undefined : new LazyJobserver(() => ctx.layout.jobserverFifo(), ctx.jobs);
   // The one writer of task state: a task that made its outputs is recorded with its key.
   const record = (task: PlannedTask): Promise<void> => ctx.state.write(task.recipe, task.kind, prepared.keys.get(task.id)!);

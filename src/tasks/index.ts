@@ -49,7 +49,8 @@ export async function isUpToDate(ctx: BuildContext, task: PlannedTask, key: stri
 export async function runTask(ctx: BuildContext, task: PlannedTask, signal: AbortSignal): Promise<void> {
   const logFile = ctx.layout.log(task.recipe, task.kind);
   mkdirSync(path.dirname(logFile), { recursive: true });
-  mkdirSync(ctx.layout.stateDir(task.recipe), { recursive: true });
+  // For what the source and package tasks keep there; the step tasks keep nothing.
+  if (!STEP_KINDS.has(task.kind)) mkdirSync(ctx.layout.stateDir(task.recipe), { recursive: true });
   writeFileSync(logFile, '');
   await TASK_MODULES[task.kind].run(ctx, task, signal, logFile);
 }

@@ -42,10 +42,18 @@ export class WorkLayout {
   timelineChart(format: 'html' | 'svg'): string {
     return path.join(this.root, 'logs', `timeline.${format}`);
   }
-  stateDir(recipe: string): string {
-    return path.join(this.root, 'state', recipe);
+  get stateRoot(): string {
+    return path.join(this.root, 'state');
   }
-  state(recipe: string, task: string): string {
+  stateDir(recipe: string): string {
+    return path.join(this.stateRoot, recipe);
+  }
+  /** The key of each task's last successful run (see workdir/state.ts); `_` starts no recipe's name. */
+  get stateJournal(): string {
+    return path.join(this.stateRoot, '_keys');
+  }
+  /** Where a task's key was kept before the journal (read once, to take it over). */
+  legacyState(recipe: string, task: string): string {
     return path.join(this.stateDir(recipe), task);
   }
   /** Present while the recipe's source tree is as unpacked, untouched by any patch. */

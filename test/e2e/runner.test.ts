@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CLI, runCli, startCli, summaryOf } from '../support/cli.js';
 import { PYTHON, runOnPty } from '../support/pty.js';
+import { storedKey } from '../support/state.js';
 import { tempDir } from '../support/tmp.js';
 
 /** A toolchain of step-only recipes (no sources), written into a temp folder. */
@@ -28,10 +29,10 @@ function peakConcurrency(events: string): number {
   return peak;
 }
 
-async function waitFor(file: string, timeoutMs = 20_000): Promise<void> {
+async function waitFor(file: string | (() => boolean), timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!existsSync(file)) {
-    if (Date.now() > deadline) throw new Error(`${file} did not appear`);
+  while (typeof file === 'string' ? !existsSync(file) : !file()) {
+    if (Date.now() > deadline) throw new Error(`${typeof file === 'string' ? file : 'the condition'} did not appear`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -84,7 +85,7 @@ describe('running tasks', () => {
     const { args } = toolchain;
     const running = startCli([...args, '--jobs', '2', 'build']);
     await waitFor(path.join(root, 'child'));
-    await waitFor(path.join(toolchain.root, 'work/state/quick/build'));
+    await waitFor(() => storedKey(path.join(toolchain.root, 'work'), 'quick', 'build') !== undefined);
     const child = Number(readFileSync(path.join(root, 'child'), 'utf8'));
     expect(alive(child)).toBe(true);
     running.kill('SIGINT');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { CLI, runCli, startCli, summaryOf } from '../support/cli.js';
 import { alive, fileExists, succeeds, killQuietly, makeBlobFixture, releaseHeldResponses, sha256, sizeOf, waitFor } from '../support/faults.js';
+import { storedKey } from '../support/state.js';
 import { tempDir } from '../support/tmp.js';
 
 afterEach(() => releaseHeldResponses());
@@ -66,7 +67,7 @@ describe('the orchestrator killed (SIGKILL)', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(alive(step)).toBe(true);
     expect(existsSync(path.join(work, 'image/blob/opt/hermit/share/blob/data'))).toBe(true);
-    expect(existsSync(path.join(work, 'state/blob/install'))).toBe(false);
+    expect(storedKey(work, 'blob', 'install')).toBeUndefined();
 
     writeFileSync(resume, '');
     const again = await runCli([...args, 'build']);
@@ -160,7 +161,7 @@ describe('the output closed early (`build | head -1`)', () => {
     expect(stderr.split('\n').filter((line) => line !== ''), stderr).toEqual(['SIGPIPE (the output was closed): stopping every running step']);
     await waitFor(() => !alive(step), 'the step to end', 2000);
     expect(existsSync(path.join(work, '.lock'))).toBe(false);
-    expect(existsSync(path.join(work, 'state/blob/install'))).toBe(false);
+    expect(storedKey(work, 'blob', 'install')).toBeUndefined();
 
     writeFileSync(resume, '');
     // The task whose line met the closed pipe had finished: only the install runs again.
