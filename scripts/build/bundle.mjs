@@ -21,7 +21,21 @@ const schemaId = ['schema', 'profile']
   .digest('hex')
   .slice(0, 16);
 
+// zod exports its messages in every language it has, a quarter of the bundle that every command
+// would load; ours are in English, the one zod uses unless told otherwise.
+const zodInEnglishOnly = {
+  name: 'zod-in-english-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: path.dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
+  plugins: [zodInEnglishOnly],
   entryPoints: [path.join(dist, 'cli.js')],
   outfile: path.join(dist, 'bundle', 'cli.cjs'),
   bundle: true,

@@ -1,4 +1,4 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
@@ -94,7 +94,7 @@ async function looksLikeUnquotedPlaceholder(doc: Document, issuePath: readonly P
 
 async function isDirectory(p: string): Promise<boolean> {
   try {
-    return (await stat(p)).isDirectory();
+    return statSync(p).isDirectory();
   } catch {
     return false;
   }
@@ -113,7 +113,7 @@ export interface ProfileOptions {
 export async function loadProfile(file: string, options: ProfileOptions = {}): Promise<Profile> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') throw new ConfigError(file, undefined, 'is a directory, not a profile file', undefined, { cause: error });
@@ -130,7 +130,7 @@ export async function loadProfile(file: string, options: ProfileOptions = {}): P
 }
 
 export async function loadRecipe(toolchainDir: string, file: string, cache?: ParseCache): Promise<Recipe> {
-  const text = await readFile(file, 'utf8');
+  const text = readFileSync(file, 'utf8');
   const { recipeSchema } = await import('./schema.js');
   const parse = async (): Promise<RecipeFile> => parseYamlFile(file, text, recipeSchema);
   const parsed = cache ? await cache.through('recipe', text, recipeSchema, parse) : await parse();
@@ -179,7 +179,7 @@ export async function loadToolchain(dir: string, options: LoadOptions = {}): Pro
   }
   const cache = options.parseCache ? ParseCache.open(options.parseCache) : undefined;
   const profile = await loadProfile(options.profileFile ?? path.join(root, PROFILE_FILE), { cache, required: options.profileFile !== undefined });
-  const files = (await readdir(recipeDir)).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const files = readdirSync(recipeDir).filter((f) => /\.ya?ml$/.test(f)).sort();
   const recipes = new Map<string, Recipe>();
   const settled = await Promise.allSettled(files.map((file) => loadRecipe(root, path.join(recipeDir, file), cache)));
   const failures = settled.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));

@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { PatchFileHash } from '../plan/keys.js';
 import { UserError } from '../errors.js';
@@ -7,13 +7,13 @@ import { StepFailure, runStep, tailLines } from '../process/run.js';
 
 /** The `*.patch` files of a folder in name order (the order they are applied). */
 export async function listPatches(dir: string): Promise<string[]> {
-  const names = (await readdir(dir)).filter((name) => name.endsWith('.patch')).sort();
+  const names = readdirSync(dir).filter((name) => name.endsWith('.patch')).sort();
   return names.map((name) => path.join(dir, name));
 }
 
 export async function hashPatches(dir: string): Promise<PatchFileHash[]> {
   const files = await listPatches(dir);
-  return Promise.all(files.map(async (file) => ({ name: path.basename(file), sha256: sha256Hex(await readFile(file)) })));
+  return files.map((file) => ({ name: path.basename(file), sha256: sha256Hex(readFileSync(file)) }));
 }
 
 export class PatchError extends UserError {}
