@@ -8,6 +8,11 @@ export function digestHex(algorithm: 'md5' | 'sha1' | 'sha256', data: string | U
   return createHash(algorithm).update(data).digest('hex');
 }
 
+/** A digest fed piece by piece (a file streamed into a package). */
+export function startHash(algorithm: 'md5' | 'sha1' | 'sha256'): Hash {
+  return createHash(algorithm);
+}
+
 export function sha256Hex(data: string | Uint8Array): string {
   return digestHex('sha256', data);
 }
@@ -21,6 +26,15 @@ export async function hashFileInto(file: string, hash: Hash): Promise<void> {
   await pipeline(createReadStream(file), async function* (chunks) {
     for await (const chunk of chunks) hash.update(chunk as Buffer);
   });
+}
+
+/** Several digests of a file in one streamed read (an apt index lists md5 and sha256). */
+export async function hashFileAll<A extends 'md5' | 'sha1' | 'sha256'>(file: string, algorithms: readonly A[]): Promise<Record<A, string>> {
+  const hashes = algorithms.map((algorithm) => [algorithm, createHash(algorithm)] as const);
+  await pipeline(createReadStream(file), async function* (chunks) {
+    for await (const chunk of chunks) for (const [, hash] of hashes) hash.update(chunk as Buffer);
+  });
+  return Object.fromEntries(hashes.map(([algorithm, hash]) => [algorithm, hash.digest('hex')])) as Record<A, string>;
 }
 
 /** The sha256 of a file, streamed. */

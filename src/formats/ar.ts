@@ -381,17 +381,21 @@ function pad(value: string | number, width: number): string {
 export function writeArchive(members: readonly ArInput[]): Buffer {
   const parts: Buffer[] = [Buffer.from(AR_MAGIC, 'latin1')];
   for (const member of members) {
-    if (member.name.length > 16 || /[\s/]/.test(member.name)) throw new ArError(`member name "${member.name}" must be at most 16 characters without blanks or slashes`);
-    const header =
-      pad(member.name, 16) +
-      pad(member.mtime ?? 0, 12) +
-      pad(0, 6) +
-      pad(0, 6) +
-      pad((member.mode ?? 0o100644).toString(8), 8) +
-      pad(member.data.length, 10) +
-      FMAG;
-    parts.push(Buffer.from(header, 'latin1'), Buffer.from(member.data.buffer, member.data.byteOffset, member.data.byteLength));
-    if (member.data.length % 2 === 1) parts.push(Buffer.from('\n'));
+    parts.push(memberHeader({ ...member, size: member.data.length }), Buffer.from(member.data.buffer, member.data.byteOffset, member.data.byteLength));
+    if (member.data.length % 2 === 1) parts.push(memberPadding(member.data.length));
   }
   return Buffer.concat(parts);
+}
+
+/** The header of one member of `size` bytes, as writeArchive writes it (for a member written from a file). */
+export function memberHeader(member: Omit<ArInput, 'data'> & { readonly size: number }): Buffer {
+  if (member.name.length > 16 || /[\s/]/.test(member.name)) throw new ArError(`member name "${member.name}" must be at most 16 characters without blanks or slashes`);
+  const header =
+    pad(member.name, 16) + pad(member.mtime ?? 0, 12) + pad(0, 6) + pad(0, 6) + pad((member.mode ?? 0o100644).toString(8), 8) + pad(member.size, 10) + FMAG;
+  return Buffer.from(header, 'latin1');
+}
+
+/** What follows a member of `size` bytes: a newline when it ends at an odd offset. */
+export function memberPadding(size: number): Buffer {
+  return Buffer.from(size % 2 === 1 ? '\n' : '');
 }

@@ -84,30 +84,44 @@ export function readElfIdentity(bytes: Uint8Array): ElfIdentity | undefined {
   return { is64: r.is64, littleEndian: r.little, osabi: bytes[7]!, type: r.u16(16, 'e_type'), machine: r.u16(18, 'e_machine') };
 }
 
+interface SectionTable {
+  readonly offset: number;
+  readonly entsize: number;
+  readonly count: number;
+  /** The index of the section holding the sections' names. */
+  readonly names: number;
+  section(index: number): { name: number; type: number; offset: number; size: number };
+}
+
+function sectionTable(r: Reader): SectionTable | undefined {
+  const offset = r.word(r.is64 ? 40 : 32, 'e_shoff');
+  if (offset === 0) return undefined;
+  const entsize = r.u16(r.is64 ? 58 : 46, 'e_shentsize');
+  let count = r.u16(r.is64 ? 60 : 48, 'e_shnum');
+  let names = r.u16(r.is64 ? 62 : 50, 'e_shstrndx');
+  // Extended numbering: the real values live in section 0.
+  if (count === 0) count = r.word(offset + (r.is64 ? 32 : 20), 'sh_size');
+  if (names === 0xffff) names = r.u32(offset + (r.is64 ? 40 : 24), 'sh_link');
+  const section = (index: number): { name: number; type: number; offset: number; size: number } => {
+    const at = offset + index * entsize;
+    return r.is64
+      ? { name: r.u32(at, 'sh_name'), type: r.u32(at + 4, 'sh_type'), offset: r.word(at + 24, 'sh_offset'), size: r.word(at + 32, 'sh_size') }
+      : { name: r.u32(at, 'sh_name'), type: r.u32(at + 4, 'sh_type'), offset: r.word(at + 16, 'sh_offset'), size: r.word(at + 20, 'sh_size') };
+  };
+  return { offset, entsize, count, names, section };
+}
+
 /**
  * Whether the file still has what `strip` removes: a symbol table (SHT_SYMTAB) or debug
  * sections (.debug_*, .zdebug_*). Files without section headers count as stripped.
  */
 export function hasDebugOrSymbols(bytes: Uint8Array): boolean {
   const r = reader(bytes);
-  if (!r) return false;
-  const shoff = r.word(r.is64 ? 40 : 32, 'e_shoff');
-  if (shoff === 0) return false;
-  const entsize = r.u16(r.is64 ? 58 : 46, 'e_shentsize');
-  let count = r.u16(r.is64 ? 60 : 48, 'e_shnum');
-  let names = r.u16(r.is64 ? 62 : 50, 'e_shstrndx');
-  // Extended numbering: the real values live in section 0.
-  if (count === 0) count = r.word(shoff + (r.is64 ? 32 : 20), 'sh_size');
-  if (names === 0xffff) names = r.u32(shoff + (r.is64 ? 40 : 24), 'sh_link');
-  const section = (index: number): { name: number; type: number; offset: number; size: number } => {
-    const at = shoff + index * entsize;
-    return r.is64
-      ? { name: r.u32(at, 'sh_name'), type: r.u32(at + 4, 'sh_type'), offset: r.word(at + 24, 'sh_offset'), size: r.word(at + 32, 'sh_size') }
-      : { name: r.u32(at, 'sh_name'), type: r.u32(at + 4, 'sh_type'), offset: r.word(at + 16, 'sh_offset'), size: r.word(at + 20, 'sh_size') };
-  };
-  const shstrtab = names < count ? section(names) : undefined;
-  for (let i = 0; i < count; i++) {
-    const s = section(i);
+  const table = r && sectionTable(r);
+  if (!r || !table) return false;
+  const shstrtab = table.names < table.count ? table.section(table.names) : undefined;
+  for (let i = 0; i < table.count; i++) {
+    const s = table.section(i);
     if (s.type === SHT_SYMTAB) return true;
     if (shstrtab) {
       const name = r.string(shstrtab.offset + s.name, shstrtab.offset + shstrtab.size, 'section name');
@@ -115,4 +129,22 @@ export function hasDebugOrSymbols(bytes: Uint8Array): boolean {
     }
   }
   return false;
+}
+
+/**
+ * The parts of a file hasDebugOrSymbols reads besides its ELF header (the section header table
+ * and the section names), as far as `bytes` already holds what says where they are: a caller
+ * reading a big file piecemeal reads these until they no longer change, then asks
+ * hasDebugOrSymbols. Offsets not yet read must read as zero.
+ */
+export function debugCheckSpans(bytes: Uint8Array): Array<{ offset: number; length: number }> {
+  const r = reader(bytes);
+  const table = r && sectionTable(r);
+  if (!table) return [];
+  const spans = [{ offset: table.offset, length: table.entsize * Math.max(table.count, 1) }];
+  if (table.names < table.count) {
+    const names = table.section(table.names);
+    if (names.size > 0) spans.push({ offset: names.offset, length: names.size });
+  }
+  return spans;
 }

@@ -1,10 +1,11 @@
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import os from 'node:os';
-import type { Writable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGzip, gunzipSync, constants as zlib } from 'node:zlib';
 import { HermitError, describeError } from '../errors.js';
 import type { Compression } from '../formats/compression.js';
-
 
 export class CompressError extends HermitError {}
 
@@ -47,12 +48,16 @@ export function compressorEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** A compressor fed in chunks; `end` resolves to everything it produced. */
-export interface Compressor {
+/** Gives the compressed bytes in memory (a Buffer), or writes them to a file (nothing to give). */
+export interface Compressor<Output = Buffer> {
   write(chunk: Uint8Array): Promise<void>;
-  end(): Promise<Buffer>;
+  end(): Promise<Output>;
   /** Stops the compressor after a failure elsewhere. */
   abort(): void;
 }
+
+/** Where compressed bytes go: gathered in memory, or straight into a file (a gcc-sized member). */
+type Sink = { readonly file?: undefined } | { readonly file: string };
 
 async function writeTo(stream: Writable, chunk: Uint8Array, failed: () => Error | undefined): Promise<void> {
   const error = failed();
@@ -71,46 +76,45 @@ async function writeTo(stream: Writable, chunk: Uint8Array, failed: () => Error 
   }
 }
 
-function identity(): Compressor {
-  const chunks: Buffer[] = [];
-  return {
-    write: async (chunk) => {
-      chunks.push(Buffer.from(chunk));
-    },
-    end: async () => Buffer.concat(chunks),
-    abort: () => {},
-  };
-}
-
-/** gzip through node's zlib at level 9: no name and mtime 0 in the header, so deterministic. */
-function gzip(): Compressor {
-  const stream = createGzip({ level: 9, memLevel: 8, strategy: zlib.Z_DEFAULT_STRATEGY });
+/** A node stream (zlib, or nothing at all) whose output goes to the sink. */
+function inProcess(stream: Writable & NodeJS.ReadableStream, sink: Sink): Compressor<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let error: Error | undefined;
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
   stream.on('error', (e: Error) => (error = e));
-  const ended = once(stream, 'end');
+  const done = sink.file === undefined ? (stream.on('data', (chunk: Buffer) => chunks.push(chunk)), once(stream, 'end')) : pipeline(stream, createWriteStream(sink.file));
+  // Reported by end(); a rejection nobody waits for yet must not end the process.
+  done.catch(() => undefined);
   return {
     write: (chunk) => writeTo(stream, chunk, () => error),
     end: async () => {
       stream.end();
-      await ended;
+      await done;
       if (error) throw error;
-      return Buffer.concat(chunks);
+      return sink.file === undefined ? Buffer.concat(chunks) : undefined;
     },
     abort: () => stream.destroy(),
   };
 }
 
-function external(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Compressor {
+function identity(sink: Sink): Compressor<Buffer | undefined> {
+  return inProcess(new PassThrough(), sink);
+}
+
+/** gzip through node's zlib at level 9: no name and mtime 0 in the header, so deterministic. */
+function gzip(sink: Sink): Compressor<Buffer | undefined> {
+  return inProcess(createGzip({ level: 9, memLevel: 8, strategy: zlib.Z_DEFAULT_STRATEGY }), sink);
+}
+
+function external(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, sink: Sink = {}): Compressor<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let failure: Error | undefined;
   // execa is loaded on first use: the profile imports this module for its list of compressions.
   const started = import('execa').then(({ execa }) => {
     // The output is gathered here rather than by execa: a decompressed data.tar can pass any
     // buffer limit, and the chunks are all that is wanted of it.
-    const child = execa(argv[0]!, argv.slice(1), { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', env, extendEnv: false, buffer: { stdout: false }, reject: false });
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const stdout = sink.file === undefined ? 'pipe' : { file: sink.file };
+    const child = execa(argv[0]!, argv.slice(1), { stdin: 'pipe', stdout, stderr: 'pipe', env, extendEnv: false, buffer: { stdout: false }, reject: false });
+    child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
     // A compressor that dies makes writes fail with EPIPE: report why it died instead.
     child.stdin.on('error', () => {});
     const exited = child.then((result) => {
@@ -134,7 +138,7 @@ function external(argv: readonly string[], env: NodeJS.ProcessEnv = process.env)
       child.stdin.end();
       await exited;
       if (failure) throw failure;
-      return Buffer.concat(chunks);
+      return sink.file === undefined ? Buffer.concat(chunks) : undefined;
     },
     abort: () => {
       void started.then(({ child }) => child.kill('SIGKILL'));
@@ -149,17 +153,29 @@ export interface CompressorOptions {
   readonly size?: number;
 }
 
-export function startCompressor(compression: Compression, options: CompressorOptions = {}): Compressor {
+function compressorFor(compression: Compression, options: CompressorOptions, sink: Sink): Compressor<Buffer | undefined> {
   const threads = options.threads ?? os.availableParallelism();
   switch (compression) {
     case 'none':
-      return identity();
+      return identity(sink);
     case 'gz':
-      return gzip();
+      return gzip(sink);
     case 'xz':
     case 'zst':
-      return external(compressorArgv(compression, threads, options.size), compressorEnv(process.env));
+      return external(compressorArgv(compression, threads, options.size), compressorEnv(process.env), sink);
   }
+}
+
+/** A compressor whose output is gathered in memory (small members, or when a Buffer is wanted). */
+export function startCompressor(compression: Compression, options: CompressorOptions = {}): Compressor {
+  const compressor = compressorFor(compression, options, {});
+  return { ...compressor, end: async () => (await compressor.end())! };
+}
+
+/** A compressor whose output goes straight into `file`, never held in memory. */
+export function startCompressorToFile(compression: Compression, file: string, options: CompressorOptions = {}): Compressor<void> {
+  const compressor = compressorFor(compression, options, { file });
+  return { ...compressor, end: async () => void (await compressor.end()) };
 }
 
 /** Compresses a whole buffer (small members such as control.tar). */
@@ -185,5 +201,5 @@ export async function decompressBuffer(data: Uint8Array, compression: Compressio
     decompressor.abort();
     throw error;
   }
-  return decompressor.end();
+  return (await decompressor.end())!;
 }

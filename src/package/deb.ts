@@ -1,8 +1,12 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { writeArchive } from '../formats/ar.js';
-import { archiveEnd, entryHeader, padding, writeTar } from '../formats/tar.js';
+import { createReadStream, createWriteStream } from 'node:fs';
+import type { Hash } from 'node:crypto';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { startHash } from '../hash.js';
+import { AR_MAGIC, memberHeader, memberPadding } from '../formats/ar.js';
+import { archiveEnd, entryHeader, padding, writeTar, type TarHeader } from '../formats/tar.js';
 import { memberSuffix, type Compression } from '../formats/compression.js';
-import { compressBuffer, startCompressor } from './compress.js';
+import { compressBuffer, startCompressor, startCompressorToFile, type Compressor } from './compress.js';
 import { archiveOrder, archivePath, normalisedMode, type TreeEntry } from './tree.js';
 
 /**
@@ -33,23 +37,33 @@ export interface DataFile {
   readonly path: string;
   /** For a hard link: the archive path of the file it shares its contents with. */
   readonly linkOf?: string;
+  /** The md5 of what is stored (for md5sums); a hard link has its file's. */
+  readonly md5?: string;
 }
 
-export interface DataMember {
-  /** The compressed data.tar. */
-  readonly bytes: Buffer;
+/** What writing a data member learnt of the tree. */
+export interface DataSummary {
   /** Installed-Size in KiB, computed as dpkg-gencontrol does (see installedSize). */
   readonly installedSizeKiB: number;
   /** Every regular file and hard link, in archive order. */
   readonly files: readonly DataFile[];
 }
 
+export interface DataMember extends DataSummary {
+  /** The compressed data.tar. */
+  readonly bytes: Buffer;
+}
+
 /**
- * Turns a file's contents into what is stored (e.g. stripped), given its archive path; also the
- * place to look at every stored file (checksums, ELF dependencies). Called once per file in
- * archive order; not called for hard links.
+ * Gives what is stored in place of a file (e.g. a stripped copy), given its archive path, or
+ * undefined to store it as it is. Called once per file in archive order; not called for hard
+ * links. A file stored as it is streams into the package, a piece at a time: memory does not
+ * grow with the size of a file.
  */
-export type ContentHook = (entry: TreeEntry, archivePath: string, contents: Uint8Array) => Promise<Uint8Array> | Uint8Array;
+export type ContentHook = (entry: TreeEntry, archivePath: string) => Promise<Uint8Array | undefined>;
+
+/** The pieces a file on disk is streamed in. */
+const FILE_PIECE = 1 << 20;
 
 /**
  * Collects small writes into large ones (one pipe write per MiB instead of one per header);
@@ -91,11 +105,25 @@ function installedSize(sizes: readonly number[], others: number): number {
 }
 
 /**
- * Streams a tree into a compressed data.tar. The entries must include the root and every
- * parent directory (see withParents); contents are read one file at a time.
+ * Streams a tree into a compressed data.tar held in memory (a small tree). The entries must
+ * include the root and every parent directory (see withParents); contents are read one file at
+ * a time.
  */
 export async function writeDataMember(entries: readonly TreeEntry[], options: PackOptions, hook?: ContentHook): Promise<DataMember> {
   const compressor = startCompressor(options.compression, options.threads === undefined ? {} : { threads: options.threads });
+  const summary = await streamDataMember(entries, options, hook, compressor);
+  return { ...summary, bytes: await compressor.end() };
+}
+
+/** The same into `file`: memory does not grow with the package. */
+export async function writeDataMemberTo(file: string, entries: readonly TreeEntry[], options: PackOptions, hook?: ContentHook): Promise<DataSummary> {
+  const compressor = startCompressorToFile(options.compression, file, options.threads === undefined ? {} : { threads: options.threads });
+  const summary = await streamDataMember(entries, options, hook, compressor);
+  await compressor.end();
+  return summary;
+}
+
+async function streamDataMember(entries: readonly TreeEntry[], options: PackOptions, hook: ContentHook | undefined, compressor: Compressor<unknown>): Promise<DataSummary> {
   const out = new Batcher((chunk) => compressor.write(chunk));
   const firstPathOfInode = new Map<string, string>();
   const files: DataFile[] = [];
@@ -117,13 +145,22 @@ export async function writeDataMember(entries: readonly TreeEntry[], options: Pa
         continue;
       }
       if (entry.inode !== undefined) firstPathOfInode.set(entry.inode, name);
-      const raw = entry.source === undefined ? new Uint8Array(0) : typeof entry.source === 'string' ? await readFile(entry.source) : entry.source;
-      const stored = hook ? await hook(entry, name, raw) : raw;
-      files.push({ path: name });
-      sizes.push(stored.length);
-      await out.add(entryHeader({ ...common, type: 'file', size: stored.length }));
-      await out.add(stored);
-      await out.add(padding(stored.length));
+      const replaced = hook ? await hook(entry, name) : undefined;
+      const md5 = startHash('md5');
+      let size: number;
+      const source = replaced ?? entry.source ?? new Uint8Array(0);
+      if (typeof source === 'string') {
+        size = await streamFile(source, common, out, md5);
+      } else {
+        const stored = source;
+        size = stored.length;
+        md5.update(stored);
+        await out.add(entryHeader({ ...common, type: 'file', size }));
+        await out.add(stored);
+      }
+      await out.add(padding(size));
+      files.push({ path: name, md5: md5.digest('hex') });
+      sizes.push(size);
     }
     await out.add(archiveEnd(out.written));
     await out.flush();
@@ -131,7 +168,29 @@ export async function writeDataMember(entries: readonly TreeEntry[], options: Pa
     compressor.abort();
     throw error;
   }
-  return { bytes: await compressor.end(), installedSizeKiB: installedSize(sizes, others), files };
+  return { installedSizeKiB: installedSize(sizes, others), files };
+}
+
+/** A file's header and contents, read a piece at a time; the size is the open file's. */
+async function streamFile(file: string, header: Omit<TarHeader, 'type' | 'size'>, out: Batcher, md5: Hash): Promise<number> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    await out.add(entryHeader({ ...header, type: 'file', size }));
+    for (let at = 0; at < size; ) {
+      // A new buffer each time: the compressor may still hold the last one.
+      const piece = Buffer.allocUnsafe(Math.min(FILE_PIECE, size - at));
+      const { bytesRead } = await handle.read(piece, 0, piece.length, at);
+      if (bytesRead === 0) throw new Error(`${file} got shorter while it was being packaged`);
+      const chunk = piece.subarray(0, bytesRead);
+      md5.update(chunk);
+      await out.add(chunk);
+      at += bytesRead;
+    }
+    return size;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The control member: `./` then the files in name order, as dpkg-deb writes it. */
@@ -151,21 +210,35 @@ export async function writeControlMember(files: readonly ControlFile[], options:
   return compressBuffer(tar, options.compression, options.threads === undefined ? {} : { threads: options.threads });
 }
 
-/** The ar container around both members. */
-export function assembleDeb(control: Uint8Array, data: Uint8Array, options: Pick<PackOptions, 'compression' | 'epoch'>): Buffer {
+/**
+ * Writes the .deb, whole or not at all (a reader, apt or the next run, never sees half a
+ * package): the ar container around the control member and the data member, which is copied
+ * from its file rather than held in memory.
+ */
+export async function writeDeb(file: string, control: Uint8Array, dataFile: string, options: Pick<PackOptions, 'compression' | 'epoch'>): Promise<void> {
   const suffix = memberSuffix(options.compression);
-  return writeArchive([
-    { name: 'debian-binary', data: Buffer.from('2.0\n'), mtime: options.epoch },
-    { name: `control.tar${suffix}`, data: control, mtime: options.epoch },
-    { name: `data.tar${suffix}`, data, mtime: options.epoch },
+  const dataSize = (await stat(dataFile)).size;
+  const version = Buffer.from('2.0\n');
+  const head = Buffer.concat([
+    Buffer.from(AR_MAGIC, 'latin1'),
+    memberHeader({ name: 'debian-binary', size: version.length, mtime: options.epoch }),
+    version,
+    memberHeader({ name: `control.tar${suffix}`, size: control.length, mtime: options.epoch }),
+    control,
+    memberPadding(control.length),
+    memberHeader({ name: `data.tar${suffix}`, size: dataSize, mtime: options.epoch }),
   ]);
-}
-
-/** Writes a file whole or not at all: a reader (apt, the next run) never sees half a package. */
-export async function writeFileAtomic(file: string, data: Uint8Array): Promise<void> {
   const temp = `${file}.tmp-${process.pid}`;
   try {
-    await writeFile(temp, data);
+    const out = createWriteStream(temp);
+    await pipeline(
+      (async function* () {
+        yield head;
+        yield* createReadStream(dataFile);
+        yield memberPadding(dataSize);
+      })(),
+      out,
+    );
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });

@@ -1,20 +1,20 @@
-import { mkdir, open, readdir, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../errors.js';
-import { hasDebugOrSymbols, readElfIdentity, type ElfIdentity } from '../formats/elf-dynamic.js';
+import { readElfIdentity, type ElfIdentity } from '../formats/elf-dynamic.js';
 import type { Profile } from '../recipes/profile.js';
-import { digestHex, sha256Hex } from '../hash.js';
+import { hashFile } from '../hash.js';
 import type { Recipe } from '../recipes/schema.js';
 import { isArchive } from '../formats/ar.js';
 import { ARCH_MACHINES, isHostBinary, isSharedLibraryName, targetDirs, type Placement } from './classify.js';
 import { formatDescription, formatStanza, pinOwnDepends, wrap, type OwnVersions, type Stanza } from './control.js';
-import { assembleDeb, writeControlMember, writeDataMember, writeFileAtomic, type DataFile } from './deb.js';
+import { writeControlMember, writeDataMemberTo, writeDeb, type DataFile } from './deb.js';
 import { changelogText, copyrightFile, gzipDeterministic, lintianOverrides, type DocInputs } from './docs.js';
 import { PackageError } from './errors.js';
 import { readImage } from './image.js';
 import { simplifyDepends } from './relations.js';
 import { hostArchitecture, shlibDepends } from './shlibs.js';
-import { stripHostBinary } from './strip.js';
+import { fileHasDebugOrSymbols, stripHostBinary } from './strip.js';
 import { withParents, type TreeEntry } from './tree.js';
 import { VersionError, debFileName, parseVersion } from './version.js';
 
@@ -147,7 +147,8 @@ function docEntries(recipe: Recipe, profile: Profile, version: string, overrides
 }
 
 /** md5sums: every file and hard link, by path, as dh_md5sums writes it. */
-function md5sumsFile(files: readonly DataFile[], sums: ReadonlyMap<string, string>): string {
+function md5sumsFile(files: readonly DataFile[]): string {
+  const sums = new Map(files.map((file) => [file.path, file.md5]));
   return files
     .map((file) => [file.path.slice(2), sums.get(file.linkOf ?? file.path)!] as const)
     .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
@@ -194,59 +195,59 @@ export async function buildRecipePackage(options: RecipePackageOptions): Promise
     log,
   });
 
-  const sums = new Map<string, string>();
   let stripped = 0;
-  const data = await writeDataMember(withParents(entries, epoch), packOptions, async (entry, name, contents) => {
-    let stored = contents;
-    if (hostBinaries.has(entry.path)) {
-      try {
-        if (hasDebugOrSymbols(contents)) {
-          stored = await stripHostBinary(contents, entry.path);
-          stripped += 1;
-        }
-      } catch (error) {
-        throw new PackageError(`/${entry.path}: ${describeError(error)}`, [], { cause: error });
-      }
-    }
-    sums.set(name, digestHex('md5', stored));
-    return stored;
-  });
-
-  const depends = simplifyDepends([...pinOwnDepends(spec.depends, options.own), ...shlibs]);
-  const stanza: Stanza = [
-    ['Package', spec.name],
-    ['Version', version],
-    ['Architecture', architecture],
-    ['Maintainer', profile.maintainer],
-    ['Installed-Size', String(data.installedSizeKiB)],
-    ...(depends.length > 0 ? [['Depends', depends.join(', ')] as const] : []),
-    ['Section', spec.section],
-    ['Priority', spec.priority],
-    ...(recipe.homepage ? [['Homepage', recipe.homepage] as const] : []),
-    ['Description', formatDescription(recipe.summary, spec.description ?? generatedDescription(recipe, profile, image.length === 0))],
-  ];
-  const control = await writeControlMember(
-    [
-      { name: 'control', data: Buffer.from(formatStanza(stanza)) },
-      { name: 'md5sums', data: Buffer.from(md5sumsFile(data.files, sums)) },
-    ],
-    packOptions,
-  );
-  const deb = assembleDeb(control, data.bytes, packOptions);
-
   await mkdir(options.outDir, { recursive: true });
   const fileName = debFileName(spec.name, version, architecture);
   const file = path.join(options.outDir, fileName);
-  await writeFileAtomic(file, deb);
-  for (const other of await readdir(options.outDir)) {
-    if (other !== fileName && other.startsWith(`${spec.name}_`) && other.endsWith('.deb')) {
-      await rm(path.join(options.outDir, other), { force: true });
-      await log(`removed the older build ${other}`);
+  // The compressed data.tar waits beside the package: a gcc-sized one is not held in memory.
+  const dataFile = `${file}.data-${process.pid}`;
+  try {
+    const data = await writeDataMemberTo(dataFile, withParents(entries, epoch), packOptions, async (entry) => {
+      if (!hostBinaries.has(entry.path) || typeof entry.source !== 'string') return undefined;
+      try {
+        // Only the headers are read to decide, and only the stripped copy is read whole: the
+        // unstripped file can be ten times its size.
+        if (!(await fileHasDebugOrSymbols(entry.source))) return undefined;
+        stripped += 1;
+        return await stripHostBinary(entry.source, entry.path);
+      } catch (error) {
+        throw new PackageError(`/${entry.path}: ${describeError(error)}`, [], { cause: error });
+      }
+    });
+
+    const depends = simplifyDepends([...pinOwnDepends(spec.depends, options.own), ...shlibs]);
+    const stanza: Stanza = [
+      ['Package', spec.name],
+      ['Version', version],
+      ['Architecture', architecture],
+      ['Maintainer', profile.maintainer],
+      ['Installed-Size', String(data.installedSizeKiB)],
+      ...(depends.length > 0 ? [['Depends', depends.join(', ')] as const] : []),
+      ['Section', spec.section],
+      ['Priority', spec.priority],
+      ...(recipe.homepage ? [['Homepage', recipe.homepage] as const] : []),
+      ['Description', formatDescription(recipe.summary, spec.description ?? generatedDescription(recipe, profile, image.length === 0))],
+    ];
+    const control = await writeControlMember(
+      [
+        { name: 'control', data: Buffer.from(formatStanza(stanza)) },
+        { name: 'md5sums', data: Buffer.from(md5sumsFile(data.files)) },
+      ],
+      packOptions,
+    );
+    await writeDeb(file, control, dataFile, packOptions);
+    for (const other of await readdir(options.outDir)) {
+      if (other !== fileName && other.startsWith(`${spec.name}_`) && other.endsWith('.deb')) {
+        await rm(path.join(options.outDir, other), { force: true });
+        await log(`removed the older build ${other}`);
+      }
     }
+    await log(
+      `wrote ${file}: ${data.files.length} files, Architecture ${architecture}, Installed-Size ${data.installedSizeKiB} KiB, ` +
+        `${stripped} host binaries stripped, Depends: ${depends.join(', ') || '(none)'}`,
+    );
+    return { file, name: spec.name, version, architecture, size: (await stat(file)).size, sha256: await hashFile(file) };
+  } finally {
+    await rm(dataFile, { force: true });
   }
-  await log(
-    `wrote ${file}: ${data.files.length} files, Architecture ${architecture}, Installed-Size ${data.installedSizeKiB} KiB, ` +
-      `${stripped} host binaries stripped, Depends: ${depends.join(', ') || '(none)'}`,
-  );
-  return { file, name: spec.name, version, architecture, size: deb.length, sha256: sha256Hex(deb) };
 }

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HermitError, describeError } from '../errors.js';
 import { runCaptured } from '../process/run.js';
-import { digestHex } from '../hash.js';
+import { digestHex, hashFileAll } from '../hash.js';
 import { ControlError, field, formatStanza, parseStanzas, type Stanza } from './control.js';
 import { gzipDeterministic } from './docs.js';
 import { describeConflicts, findFileConflicts } from './conflicts.js';
@@ -117,7 +117,7 @@ export async function scanPackages(dir: string): Promise<IndexedPackage[]> {
   const packages: IndexedPackage[] = [];
   const seen = new Map<string, string>();
   for (const name of names) {
-    const bytes = await readFile(path.join(dir, name));
+    const { bytes, size } = await readDebHead(path.join(dir, name));
     const { stanza: control, files } = await readDebControlMember(bytes, path.join(dir, name));
     for (const required of ['Package', 'Version', 'Architecture']) {
       if (!field(control, required)) throw new RepoError(`${path.join(dir, name)}: the control file has no ${required} field`);
@@ -126,9 +126,35 @@ export async function scanPackages(dir: string): Promise<IndexedPackage[]> {
     const clash = seen.get(identity);
     if (clash) throw new RepoError(`${name} and ${clash} hold the same package (${identity}); remove one`);
     seen.set(identity, name);
-    packages.push({ file: name, control, size: bytes.length, md5: digestHex('md5', bytes), sha256: digestHex('sha256', bytes), files });
+    const sums = await hashFileAll(path.join(dir, name), ['md5', 'sha256']);
+    packages.push({ file: name, control, size, md5: sums.md5, sha256: sums.sha256, files });
   }
   return packages;
+}
+
+/** Where the size of the member after `debian-binary` is written in a .deb (see writeDeb). */
+const CONTROL_SIZE_FIELD = { offset: 8 + 60 + 4 + 48, length: 10 };
+
+/**
+ * A .deb as far as readDebControlMember reads it, in a buffer of the file's size: everything up
+ * to the data member's header is read, the rest stays zero-filled and unmapped (a zero-filled
+ * allocation takes memory only where it is written), so a gcc-sized package costs its control
+ * member. A file too short for that is read whole, for the reader to say what is wrong with it.
+ */
+async function readDebHead(file: string): Promise<{ bytes: Buffer; size: number }> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const bytes = Buffer.alloc(size);
+    const { offset, length } = CONTROL_SIZE_FIELD;
+    await handle.read(bytes, 0, Math.min(size, offset + length), 0);
+    const controlSize = Number(bytes.subarray(offset, offset + length).toString('latin1').trim());
+    const head = Number.isSafeInteger(controlSize) ? offset + length + 2 + controlSize + 1 + 60 : size;
+    await handle.read(bytes, 0, Math.min(size, head), 0);
+    return { bytes, size };
+  } finally {
+    await handle.close();
+  }
 }
 
 export interface SignOptions {

@@ -1,24 +1,26 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { HermitError } from '../errors.js';
 import { runCaptured } from '../process/run.js';
 import { isSharedLibraryName } from './classify.js';
+import { debugCheckSpans, hasDebugOrSymbols } from '../formats/elf-dynamic.js';
 
 export class StripError extends HermitError {}
 
 /**
  * Strips a host binary the way dh_strip does: shared objects lose everything not needed for
  * dynamic linking, programs their symbol tables and debug sections; both lose .comment and
- * .note. Works on a copy: images are hard-linked into other recipes' stages and must not change.
+ * .note. The input, its contents or a file, stays as it is (images are hard-linked into other
+ * recipes' stages and must not change): strip writes a new file, and only that is read.
  */
-export async function stripHostBinary(contents: Uint8Array, name: string): Promise<Buffer> {
+export async function stripHostBinary(contents: Uint8Array | string, name: string): Promise<Buffer> {
   const sharedLibrary = isSharedLibraryName(name);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ht-strip-'));
   try {
-    const input = path.join(dir, 'in');
+    const input = typeof contents === 'string' ? contents : path.join(dir, 'in');
     const output = path.join(dir, 'out');
-    await writeFile(input, contents);
+    if (typeof contents !== 'string') await writeFile(input, contents);
     const args = ['--remove-section=.comment', '--remove-section=.note', ...(sharedLibrary ? ['--strip-unneeded'] : []), '-o', output, input];
     const result = await runCaptured(['strip', ...args]);
     if (result.exitCode !== 0) {
@@ -28,5 +30,36 @@ export async function stripHostBinary(contents: Uint8Array, name: string): Promi
     return await readFile(output);
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * hasDebugOrSymbols of a file, reading only its ELF header, section headers and section names.
+ * The buffer has the file's size but memory only for the pages read into it: zero-filled
+ * allocations are mapped on first touch, so an unstripped compiler of hundreds of MB costs a few
+ * pages here.
+ */
+export async function fileHasDebugOrSymbols(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const bytes = Buffer.alloc(size);
+    const read = new Set<string>();
+    const readSpan = async (offset: number, length: number): Promise<boolean> => {
+      const key = `${offset}+${length}`;
+      if (read.has(key) || offset < 0 || length <= 0 || offset + length > size) return false;
+      read.add(key);
+      await handle.read(bytes, offset, length, offset);
+      return true;
+    };
+    await readSpan(0, Math.min(64, size));
+    // Each span read can say where the next is (the table, then the names in it).
+    for (let more = true; more; ) {
+      more = false;
+      for (const span of debugCheckSpans(bytes)) if (await readSpan(span.offset, span.length)) more = true;
+    }
+    return hasDebugOrSymbols(bytes);
+  } finally {
+    await handle.close();
   }
 }

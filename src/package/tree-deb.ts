@@ -1,7 +1,7 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ControlError, PACKAGE_NAME, field, parseStanza } from './control.js';
-import { assembleDeb, writeControlMember, writeDataMember, writeFileAtomic, type ControlFile, type PackOptions } from './deb.js';
+import { writeControlMember, writeDataMemberTo, writeDeb, type ControlFile, type PackOptions } from './deb.js';
 import { PackageError } from './errors.js';
 import { walkTree } from './tree.js';
 import { VersionError, debFileName, parseVersion } from './version.js';
@@ -92,9 +92,14 @@ export async function packTree(treeDir: string, outDir: string, options: PackOpt
   const conffiles = controlFiles.find((f) => f.name === 'conffiles');
   if (conffiles) checkConffiles(path.join(debianDir, 'conffiles'), Buffer.from(conffiles.data).toString('utf8'), new Set(entries.map((entry) => entry.path)));
   // Both members compress at once: the control member is tiny but its compressor's start-up is not.
-  const [control, dataMember] = await Promise.all([writeControlMember(controlFiles, options), writeDataMember(entries, options)]);
   await mkdir(outDir, { recursive: true });
   const file = path.join(outDir, debFileName(name, version, architecture));
-  await writeFileAtomic(file, assembleDeb(control, dataMember.bytes, options));
+  const dataFile = `${file}.data-${process.pid}`;
+  try {
+    const [control] = await Promise.all([writeControlMember(controlFiles, options), writeDataMemberTo(dataFile, entries, options)]);
+    await writeDeb(file, control, dataFile, options);
+  } finally {
+    await rm(dataFile, { force: true });
+  }
   return { file, name, version, architecture };
 }
