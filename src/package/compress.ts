@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { PassThrough, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -109,7 +110,10 @@ function external(argv: readonly string[], env: NodeJS.ProcessEnv = process.env,
   const chunks: Buffer[] = [];
   let failure: Error | undefined;
   // execa is loaded on first use: the profile imports this module for its list of compressions.
-  const started = import('execa').then(({ execa }) => {
+  const started = import('execa').then(async ({ execa }) => {
+    // Made first, so that a folder that cannot take it fails with why (a full or read-only
+    // disk) rather than with the compressor's death when execa cannot open it.
+    if (sink.file !== undefined) await writeFile(sink.file, '');
     // The output is gathered here rather than by execa: a decompressed data.tar can pass any
     // buffer limit, and the chunks are all that is wanted of it.
     const stdout = sink.file === undefined ? 'pipe' : { file: sink.file };
@@ -131,6 +135,8 @@ function external(argv: readonly string[], env: NodeJS.ProcessEnv = process.env,
     });
     return { child, exited };
   });
+  // A start that failed is reported by the next write or end; it must not end the process first.
+  started.catch(() => undefined);
   return {
     write: async (chunk) => writeTo((await started).child.stdin, chunk, () => failure),
     end: async () => {
@@ -141,7 +147,7 @@ function external(argv: readonly string[], env: NodeJS.ProcessEnv = process.env,
       return sink.file === undefined ? Buffer.concat(chunks) : undefined;
     },
     abort: () => {
-      void started.then(({ child }) => child.kill('SIGKILL'));
+      started.then(({ child }) => child.kill('SIGKILL')).catch(() => undefined);
     },
   };
 }
