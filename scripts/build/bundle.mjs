@@ -34,8 +34,26 @@ const zodInEnglishOnly = {
   },
 };
 
+// got loads http2-wrapper, which makes a TLS socket as it loads to find a class it needs only
+// for HTTP/2 through a proxy; the TLS context behind it costs every command that loads got tens
+// of milliseconds. Made on first use instead.
+const lazyTlsSocketClass = {
+  name: 'lazy-tls-socket-class',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]http2-wrapper[\\/]source[\\/]utils[\\/]js-stream-socket\.js$/ }, () => ({
+      contents: `'use strict';
+let JSStreamSocket;
+module.exports = function (...args) {
+  JSStreamSocket ??= new (require('tls').TLSSocket)(new (require('stream').PassThrough)())._handle._parentWrap.constructor;
+  return new JSStreamSocket(...args);
+};`,
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
-  plugins: [zodInEnglishOnly],
+  plugins: [zodInEnglishOnly, lazyTlsSocketClass],
   entryPoints: [path.join(dist, 'cli.js')],
   outfile: path.join(dist, 'bundle', 'cli.cjs'),
   bundle: true,
