@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { TaskError } from '../errors.js';
 import { STAGED_KINDS, kindsOf, transitiveNeeds, treeOwner, type PlannedTask } from '../plan/plan.js';
 import { placeholdersUsed, recipeTemplates } from '../recipes/expand.js';
@@ -18,7 +18,7 @@ export async function runSteps(ctx: BuildContext, task: PlannedTask, steps: read
   const own = { ...stepEnv(ctx, recipe), ...expanded.env };
   const env = ctx.compilers ? await ctx.compilers.environment(recipe.name, own) : own;
   const cwd = ctx.layout.obj(treeOwner(recipe));
-  await mkdir(cwd, { recursive: true });
+  mkdirSync(cwd, { recursive: true });
   const group = ctx.steps?.recorder(task.id);
   for (const [index, argv] of expanded.argvs.entries()) {
     try {

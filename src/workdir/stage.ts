@@ -1,3 +1,4 @@
+import { readdirSync, type Dirent } from 'node:fs';
 import { link, lstat, mkdir, readdir, readlink, rm, symlink, copyFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -9,18 +10,26 @@ import path from 'node:path';
 export async function buildStage(stage: string, images: readonly string[]): Promise<void> {
   await rm(stage, { recursive: true, force: true });
   await mkdir(stage, { recursive: true });
-  for (const image of images) await mergeTree(image, stage);
+  for (const image of images) {
+    // Read at once, not through the thread pool: a recipe with many needs, most installing
+    // little, would wait a round trip for each.
+    let top;
+    try {
+      top = readdirSync(image, { withFileTypes: true });
+    } catch (error) {
+      // A recipe that installs nothing (a source-only recipe) has no image.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    await mergeEntries(image, top, stage);
+  }
 }
 
 async function mergeTree(from: string, to: string): Promise<void> {
-  let entries;
-  try {
-    entries = await readdir(from, { withFileTypes: true });
-  } catch (error) {
-    // A recipe that installs nothing (a source-only recipe) has no image.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
+  await mergeEntries(from, await readdir(from, { withFileTypes: true }), to);
+}
+
+async function mergeEntries(from: string, entries: readonly Dirent[], to: string): Promise<void> {
   for (const entry of entries) {
     const source = path.join(from, entry.name);
     const target = path.join(to, entry.name);
