@@ -19,6 +19,7 @@ import { CLI, REPO, cliOptions, formatTable, run, tempDir } from './lib.mjs';
 import { noop } from './noop.mjs';
 import { osabi } from './osabi.mjs';
 import { scheduler } from './scheduler.mjs';
+import { spawnCost } from './spawn.mjs';
 import { unpack } from './unpack.mjs';
 
 const options = cliOptions();
@@ -63,6 +64,7 @@ await section('fetching the real sources for the no-op rebuild', async () => {
 });
 await section('no-op rebuilds', () => noop({ rounds: options.rounds, cache }));
 await section('scheduler overhead', () => scheduler({ rounds: options.rounds }));
+await section('starting steps', () => spawnCost());
 await section('shared jobserver', () => jobserver({ rounds: Math.min(options.rounds, 3) }));
 await section('OS/ABI stamping', () => osabi({ rounds: options.rounds }));
 await section('.deb emission', () => deb(Math.min(options.rounds, 3)));
