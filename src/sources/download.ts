@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, createReadStream, createWriteStream, openSync, writeSync } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -70,66 +70,6 @@ async function sizeOf(file: string): Promise<number | undefined> {
   );
 }
 
-/** Bytes waiting for the disk past this make the transfer wait too. */
-const WAITING_MAX = 16 << 20;
-
-/**
- * Appends chunks to a file through the thread pool, in order, overlapping the transfer: a chunk
- * that arrives while the disk is idle is written at once, and the ones that arrive during a
- * write go together in the next. A failed write is thrown by the next add or by close, which
- * waits for every write first.
- */
-class QueuedWriter {
-  private waiting: Buffer[] = [];
-  private waitingBytes = 0;
-  private writing: Promise<void> | undefined;
-  private failure: unknown;
-
-  constructor(private readonly handle: FileHandle) {}
-
-  async add(chunk: Buffer): Promise<void> {
-    if (this.failure !== undefined) throw this.failure;
-    this.waiting.push(chunk);
-    this.waitingBytes += chunk.length;
-    this.writing ??= this.drain();
-    if (this.waitingBytes > WAITING_MAX) await this.writing;
-    if (this.failure !== undefined) throw this.failure;
-  }
-
-  async close(): Promise<void> {
-    try {
-      await this.writing;
-      if (this.failure !== undefined) throw this.failure;
-    } finally {
-      await this.handle.close();
-    }
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.waiting.length > 0) {
-        const batch = this.waiting;
-        const bytes = this.waitingBytes;
-        this.waiting = [];
-        this.waitingBytes = 0;
-        let written = (await this.handle.writev(batch)).bytesWritten;
-        // A short write (a disk filling up): the rest is written again, which says why it cannot be.
-        if (written < bytes) {
-          const rest = Buffer.concat(batch).subarray(written);
-          for (let at = 0; at < rest.length; at += written) {
-            written = (await this.handle.write(rest, at)).bytesWritten;
-            if (written === 0) throw new Error(`cannot write the rest of ${rest.length - at} bytes`);
-          }
-        }
-      }
-    } catch (error) {
-      this.failure = error;
-    } finally {
-      this.writing = undefined;
-    }
-  }
-}
-
 /**
  * One attempt at one URL. Bytes go to `<dest>.part`, hashed as they stream; a `.part` left by an
  * interrupted attempt is resumed with a Range request (and restarted if the server ignores it).
@@ -168,19 +108,19 @@ async function attempt(url: string, part: string, options: DownloadOptions, time
   if (offset > 0) options.log?.(`resuming ${url} at byte ${offset}`);
   const total = Number(response.headers['content-length']) + offset || undefined;
   let transferred = offset;
-  // Bytes are hashed as they arrive and written in batches by the thread pool, overlapping the
-  // transfer. A connection that breaks still leaves every byte received so far in the .part for
-  // the next attempt to resume from: the writes queued are waited for before the file is closed.
-  const file = new QueuedWriter(await open(part, offset > 0 ? 'a' : 'w'));
+  // Every chunk is written as it arrives, synchronously: a connection that breaks leaves all the
+  // bytes received so far in the .part for the next attempt to resume from (a write stream would
+  // drop what it still buffered when the pipeline fails).
+  const fd = openSync(part, offset > 0 ? 'a' : 'w');
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
+      writeSync(fd, chunk);
       hash.update(chunk);
-      await file.add(chunk);
       transferred += chunk.length;
       options.onProgress?.({ url, transferred, total });
     }
   } finally {
-    await file.close();
+    closeSync(fd);
   }
   return hash.digest('hex');
 
