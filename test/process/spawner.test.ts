@@ -48,4 +48,17 @@ describe('the step spawner', () => {
       closeSync(write);
     }
   });
+
+  it('says so when the spawner dies with a step in its care, and starts another for the next step', async () => {
+    const dir = await tempDir();
+    const log = path.join(dir, 'x.log');
+    const step = await spawnStep({ argv: ['sleep', '5'], cwd: dir, logFile: log, env }, []);
+    const pid = await step.started;
+    const spawner = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    expect(readFileSync(`/proc/${spawner}/cmdline`, 'utf8')).toMatch(/^perl\0-e\0/);
+    process.kill(spawner, 'SIGKILL');
+    await expect(step.exited).rejects.toThrow(/the step spawner \(perl\) exited with steps in its care/);
+    process.kill(-pid!, 'SIGKILL');
+    expect(await (await spawnStep({ argv: ['true'], cwd: dir, logFile: log, env }, [])).exited).toEqual({ exitCode: 0, signal: undefined });
+  });
 });
