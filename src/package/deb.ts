@@ -106,8 +106,8 @@ function installedSize(sizes: readonly number[], others: number): number {
 
 /**
  * Streams a tree into a compressed data.tar held in memory (a small tree). The entries must
- * include the root and every parent directory (see withParents); contents are read one file at
- * a time.
+ * include the root and every parent directory (see withParents); files on disk are read a piece
+ * at a time.
  */
 export async function writeDataMember(entries: readonly TreeEntry[], options: PackOptions, hook?: ContentHook): Promise<DataMember> {
   const compressor = startCompressor(options.compression, options.threads === undefined ? {} : { threads: options.threads });
