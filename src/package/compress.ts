@@ -48,8 +48,10 @@ export function compressorEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, GLIBC_TUNABLES: tunables === '' ? `${HUGE_PAGES_TUNABLE}=1` : `${tunables}:${HUGE_PAGES_TUNABLE}=1` };
 }
 
-/** A compressor fed in chunks; `end` resolves to everything it produced. */
-/** Gives the compressed bytes in memory (a Buffer), or writes them to a file (nothing to give). */
+/**
+ * A compressor fed in chunks; `end` resolves to everything it produced, in memory (a Buffer), or
+ * to nothing when it wrote them to a file.
+ */
 export interface Compressor<Output = Buffer> {
   write(chunk: Uint8Array): Promise<void>;
   end(): Promise<Output>;

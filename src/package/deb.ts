@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import type { Hash } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { startHash } from '../hash.js';
+import { HashingStream, startHash } from '../hash.js';
 import { AR_MAGIC, memberHeader, memberPadding } from '../formats/ar.js';
 import { archiveEnd, entryHeader, padding, writeTar, type TarHeader } from '../formats/tar.js';
 import { memberSuffix, type Compression } from '../formats/compression.js';
@@ -152,11 +152,10 @@ async function streamDataMember(entries: readonly TreeEntry[], options: PackOpti
       if (typeof source === 'string') {
         size = await streamFile(source, common, out, md5);
       } else {
-        const stored = source;
-        size = stored.length;
-        md5.update(stored);
+        size = source.length;
+        md5.update(source);
         await out.add(entryHeader({ ...common, type: 'file', size }));
-        await out.add(stored);
+        await out.add(source);
       }
       await out.add(padding(size));
       files.push({ path: name, md5: md5.digest('hex') });
@@ -215,7 +214,7 @@ export async function writeControlMember(files: readonly ControlFile[], options:
  * package): the ar container around the control member and the data member, which is copied
  * from its file rather than held in memory.
  */
-export async function writeDeb(file: string, control: Uint8Array, dataFile: string, options: Pick<PackOptions, 'compression' | 'epoch'>): Promise<void> {
+export async function writeDeb(file: string, control: Uint8Array, dataFile: string, options: Pick<PackOptions, 'compression' | 'epoch'>): Promise<{ size: number; sha256: string }> {
   const suffix = memberSuffix(options.compression);
   const dataSize = (await stat(dataFile)).size;
   const version = Buffer.from('2.0\n');
@@ -229,17 +228,20 @@ export async function writeDeb(file: string, control: Uint8Array, dataFile: stri
     memberHeader({ name: `data.tar${suffix}`, size: dataSize, mtime: options.epoch }),
   ]);
   const temp = `${file}.tmp-${process.pid}`;
+  // Hashed on the way out: the caller reports the package's sha256 without reading it again.
+  const hasher = new HashingStream();
   try {
-    const out = createWriteStream(temp);
     await pipeline(
       (async function* () {
         yield head;
         yield* createReadStream(dataFile);
         yield memberPadding(dataSize);
       })(),
-      out,
+      hasher,
+      createWriteStream(temp),
     );
     await rename(temp, file);
+    return { size: hasher.bytes, sha256: hasher.digest() };
   } catch (error) {
     await rm(temp, { force: true });
     throw error;

@@ -1,9 +1,8 @@
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../errors.js';
 import { readElfIdentity, type ElfIdentity } from '../formats/elf-dynamic.js';
 import type { Profile } from '../recipes/profile.js';
-import { hashFile } from '../hash.js';
 import type { Recipe } from '../recipes/schema.js';
 import { isArchive } from '../formats/ar.js';
 import { ARCH_MACHINES, isHostBinary, isSharedLibraryName, targetDirs, type Placement } from './classify.js';
@@ -235,7 +234,7 @@ export async function buildRecipePackage(options: RecipePackageOptions): Promise
       ],
       packOptions,
     );
-    await writeDeb(file, control, dataFile, packOptions);
+    const written = await writeDeb(file, control, dataFile, packOptions);
     for (const other of await readdir(options.outDir)) {
       if (other !== fileName && other.startsWith(`${spec.name}_`) && other.endsWith('.deb')) {
         await rm(path.join(options.outDir, other), { force: true });
@@ -246,7 +245,7 @@ export async function buildRecipePackage(options: RecipePackageOptions): Promise
       `wrote ${file}: ${data.files.length} files, Architecture ${architecture}, Installed-Size ${data.installedSizeKiB} KiB, ` +
         `${stripped} host binaries stripped, Depends: ${depends.join(', ') || '(none)'}`,
     );
-    return { file, name: spec.name, version, architecture, size: (await stat(file)).size, sha256: await hashFile(file) };
+    return { file, name: spec.name, version, architecture, ...written };
   } finally {
     await rm(dataFile, { force: true });
   }

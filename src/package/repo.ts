@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HermitError, describeError } from '../errors.js';
 import { runCaptured } from '../process/run.js';
 import { digestHex, hashFileAll } from '../hash.js';
 import { ControlError, field, formatStanza, parseStanzas, type Stanza } from './control.js';
 import { gzipDeterministic } from './docs.js';
+import { withSparseFile } from './sparse-file.js';
 import { describeConflicts, findFileConflicts } from './conflicts.js';
 import { readDebControlMember } from './read-deb.js';
 import { compareVersions } from './version.js';
@@ -136,25 +137,20 @@ export async function scanPackages(dir: string): Promise<IndexedPackage[]> {
 const CONTROL_SIZE_FIELD = { offset: 8 + 60 + 4 + 48, length: 10 };
 
 /**
- * A .deb as far as readDebControlMember reads it, in a buffer of the file's size: everything up
- * to the data member's header is read, the rest stays zero-filled and unmapped (a zero-filled
- * allocation takes memory only where it is written), so a gcc-sized package costs its control
- * member. A file too short for that is read whole, for the reader to say what is wrong with it.
+ * A .deb as far as readDebControlMember reads it (see withSparseFile): everything up to the data
+ * member's header, so a gcc-sized package costs its control member. A file too short for that
+ * is read whole, for the reader to say what is wrong with it.
  */
 async function readDebHead(file: string): Promise<{ bytes: Buffer; size: number }> {
-  const handle = await open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    const bytes = Buffer.alloc(size);
+  return withSparseFile(file, async ({ bytes, size, read }) => {
     const { offset, length } = CONTROL_SIZE_FIELD;
-    await handle.read(bytes, 0, Math.min(size, offset + length), 0);
+    const fieldEnd = Math.min(size, offset + length);
+    await read(0, fieldEnd);
     const controlSize = Number(bytes.subarray(offset, offset + length).toString('latin1').trim());
     const head = Number.isSafeInteger(controlSize) ? offset + length + 2 + controlSize + 1 + 60 : size;
-    await handle.read(bytes, 0, Math.min(size, head), 0);
+    await read(fieldEnd, Math.min(size, head) - fieldEnd);
     return { bytes, size };
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 export interface SignOptions {

@@ -1,10 +1,11 @@
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { HermitError } from '../errors.js';
 import { runCaptured } from '../process/run.js';
 import { isSharedLibraryName } from './classify.js';
 import { debugCheckSpans, hasDebugOrSymbols } from '../formats/elf-dynamic.js';
+import { withSparseFile } from './sparse-file.js';
 
 export class StripError extends HermitError {}
 
@@ -33,33 +34,15 @@ export async function stripHostBinary(contents: Uint8Array | string, name: strin
   }
 }
 
-/**
- * hasDebugOrSymbols of a file, reading only its ELF header, section headers and section names.
- * The buffer has the file's size but memory only for the pages read into it: zero-filled
- * allocations are mapped on first touch, so an unstripped compiler of hundreds of MB costs a few
- * pages here.
- */
+/** hasDebugOrSymbols of a file, reading only its ELF header, section headers and section names. */
 export async function fileHasDebugOrSymbols(file: string): Promise<boolean> {
-  const handle = await open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    const bytes = Buffer.alloc(size);
-    const read = new Set<string>();
-    const readSpan = async (offset: number, length: number): Promise<boolean> => {
-      const key = `${offset}+${length}`;
-      if (read.has(key) || offset < 0 || length <= 0 || offset + length > size) return false;
-      read.add(key);
-      await handle.read(bytes, offset, length, offset);
-      return true;
-    };
-    await readSpan(0, Math.min(64, size));
+  return withSparseFile(file, async ({ bytes, size, read }) => {
+    await read(0, Math.min(64, size));
     // Each span read can say where the next is (the table, then the names in it).
     for (let more = true; more; ) {
       more = false;
-      for (const span of debugCheckSpans(bytes)) if (await readSpan(span.offset, span.length)) more = true;
+      for (const span of debugCheckSpans(bytes)) if (await read(span.offset, span.length)) more = true;
     }
     return hasDebugOrSymbols(bytes);
-  } finally {
-    await handle.close();
-  }
+  });
 }
