@@ -33,7 +33,7 @@ export function formatStateJournal(keys: ReadonlyMap<string, string>): string {
 }
 
 /**
- * The key of each task's last successful run, in one journal (`<work>/state/tasks`) that a run
+ * The key of each task's last successful run, in one journal (`<work>/state/_keys`) that a run
  * appends a line to per change. A task is up to date when its stored key equals its key.
  *
  * The engine is the only writer, and only under the work-directory lock: tasks report success
@@ -44,8 +44,16 @@ export function formatStateJournal(keys: ReadonlyMap<string, string>): string {
  * more than a tiny task itself. Every access is synchronous on purpose: the lines are tiny, and
  * a thread-pool round trip for each costs far more than the system call itself.
  */
+/** The journal as read: its keys, its lines, whether its last line was cut, and the old layout's files it took over. */
+interface Loaded {
+  readonly keys: Map<string, string>;
+  lines: number;
+  readonly cut: boolean;
+  readonly legacy: readonly string[];
+}
+
 export class TaskState {
-  private loaded: { keys: Map<string, string>; lines: number } | undefined;
+  private loaded: Loaded | undefined;
 
   constructor(private readonly layout: WorkLayout) {}
 
@@ -81,37 +89,31 @@ export class TaskState {
    * directories made before the journal.
    */
   tidy(): void {
-    const file = this.layout.stateJournal;
-    let text: string | undefined;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      text = undefined;
-    }
-    const legacy = text === undefined ? [...readLegacyState(this.layout).values()].map((entry) => entry.file) : [];
+    // Read afresh: what was read before the lock was taken may be another run's.
+    this.loaded = undefined;
     const state = this.load();
-    const cut = text !== undefined && text !== '' && !text.endsWith('\n');
-    if (!cut && legacy.length === 0 && state.lines - state.keys.size < COMPACT_AFTER) return;
+    if (!state.cut && state.legacy.length === 0 && state.lines - state.keys.size < COMPACT_AFTER) return;
+    const file = this.layout.stateJournal;
     mkdirSync(path.dirname(file), { recursive: true });
     // Written whole or not at all: an interrupted run must never leave half the keys behind.
     const temp = `${file}.tmp-${process.pid}`;
     writeFileSync(temp, formatStateJournal(state.keys));
     renameSync(temp, file);
-    this.loaded = { keys: state.keys, lines: state.keys.size };
-    for (const old of legacy) rmSync(old, { force: true });
+    this.loaded = { keys: state.keys, lines: state.keys.size, cut: false, legacy: [] };
+    for (const old of state.legacy) rmSync(old, { force: true });
   }
 
-  private load(): { keys: Map<string, string>; lines: number } {
+  private load(): Loaded {
     if (this.loaded) return this.loaded;
     let text: string;
     try {
       text = readFileSync(this.layout.stateJournal, 'utf8');
     } catch {
       const legacy = readLegacyState(this.layout);
-      this.loaded = { keys: new Map([...legacy].map(([id, entry]) => [id, entry.key])), lines: 0 };
+      this.loaded = { keys: new Map([...legacy].map(([id, entry]) => [id, entry.key])), lines: 0, cut: false, legacy: [...legacy.values()].map((entry) => entry.file) };
       return this.loaded;
     }
-    this.loaded = parseStateJournal(text);
+    this.loaded = { ...parseStateJournal(text), cut: text !== '' && !text.endsWith('\n'), legacy: [] };
     return this.loaded;
   }
 
