@@ -12,7 +12,17 @@ export interface RecordedGroup {
   readonly start: string;
 }
 
+/**
+ * Whether a number can be the id of a group we started. kill(2) reads -0 as the caller's own
+ * group and -1 as every process it may signal, and /proc shows kernel threads in group 0: none of
+ * those is ever signalled or waited for.
+ */
+function isStepGroup(pgid: number): boolean {
+  return Number.isInteger(pgid) && pgid > 1;
+}
+
 export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  if (!isStepGroup(pgid)) return;
   try {
     process.kill(-pgid, signal);
   } catch {
@@ -27,6 +37,7 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
  * long as something uses it as a process group), so members of that group are the group's.
  */
 export function groupRuns(group: RecordedGroup): boolean {
+  if (!isStepGroup(group.pgid)) return false;
   const leader = procStat(group.pgid);
   if (leader !== undefined && leader.start !== group.start) return false;
   return groupMembers(group.pgid).length > 0;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CLI, runCli, startCli, summaryOf } from '../support/cli.js';
 import { PYTHON, runOnPty } from '../support/pty.js';
+import { alive, killQuietly, waitForPid } from '../support/pids.js';
 import { storedKey } from '../support/state.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -37,24 +38,6 @@ async function waitFor(file: string | (() => boolean), timeoutMs = 20_000): Prom
   }
 }
 
-/** Whether a process still runs (a zombie waiting for a reaper does not count). */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-/** Ends a process a failed test would leave behind. */
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
-
 describe('running tasks', () => {
   it('shares one job budget between the makes of two recipes through the jobserver', async () => {
     const root = await tempDir();
@@ -84,9 +67,8 @@ describe('running tasks', () => {
     });
     const { args } = toolchain;
     const running = startCli([...args, '--jobs', '2', 'build']);
-    await waitFor(path.join(root, 'child'));
+    const child = await waitForPid(path.join(root, 'child'), 'the slow step');
     await waitFor(() => storedKey(path.join(toolchain.root, 'work'), 'quick', 'build') !== undefined);
-    const child = Number(readFileSync(path.join(root, 'child'), 'utf8'));
     expect(alive(child)).toBe(true);
     running.kill('SIGINT');
     const result = await running;
@@ -107,8 +89,7 @@ describe('running tasks', () => {
     const root = await tempDir();
     const { args } = await stepToolchain({ slow: `build:\n  - [sh, -c, "sleep 60 & echo $! > ${root}/child; wait"]\n` });
     const running = startCli([...args, 'build']);
-    await waitFor(path.join(root, 'child'));
-    const child = Number(readFileSync(path.join(root, 'child'), 'utf8'));
+    const child = await waitForPid(path.join(root, 'child'), 'the slow step');
     onTestFinished(() => void killQuietly(child));
     expect(alive(child)).toBe(true);
     running.kill('SIGHUP');
@@ -121,14 +102,15 @@ describe('running tasks', () => {
 
   it.skipIf(!PYTHON)('when its terminal closes, ends every running process group and dies by SIGHUP (status 129)', async () => {
     const root = await tempDir();
-    const toolchain = await stepToolchain({ slow: `build:\n  - [sh, -c, "sleep 60 & echo $! > ${root}/child; wait"]\n` });
+    // The pid is written aside and moved into place: the terminal closes as soon as the file exists.
+    const toolchain = await stepToolchain({ slow: `build:\n  - [sh, -c, "sleep 60 & echo $! > ${root}/child.new && mv ${root}/child.new ${root}/child; wait"]\n` });
     // On a terminal the live view draws (not plain lines), closed as a window closing or an ssh
     // session dropping closes it.
     const run = await runOnPty([process.execPath, CLI, ...toolchain.args, 'build'], {
       env: { ...process.env, CI: undefined, TERM: 'xterm' },
       hangUpWhen: path.join(root, 'child'),
     });
-    const child = Number(readFileSync(path.join(root, 'child'), 'utf8'));
+    const child = await waitForPid(path.join(root, 'child'), 'the slow step', 0);
     onTestFinished(() => void killQuietly(child));
     // Not SIGABRT (6): node aborts when it exits normally with its terminal gone.
     expect(run.ended, run.output).toBe('signal 1');

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import path from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { CLI, runCli, startCli, summaryOf } from '../support/cli.js';
-import { alive, fileExists, succeeds, killQuietly, makeBlobFixture, releaseHeldResponses, sha256, sizeOf, waitFor } from '../support/faults.js';
+import { fileExists, succeeds, makeBlobFixture, releaseHeldResponses, sha256, sizeOf, waitFor } from '../support/faults.js';
+import { alive, killQuietly, waitForPid } from '../support/pids.js';
 import { storedKey } from '../support/state.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -55,8 +56,7 @@ describe('the orchestrator killed (SIGKILL)', () => {
 
     const running = startCli([...args, 'build']);
     onTestFinished(() => void (running.pid && killQuietly(running.pid)));
-    await waitFor(fileExists(sleeper), 'the install step');
-    const step = Number(readFileSync(sleeper, 'utf8'));
+    const step = await waitForPid(sleeper, 'the install step');
     onTestFinished(() => killQuietly(step));
     // The record is written just after the spawn, and the step's shell can get this far first: a
     // kill between the two leaves a step no run knows of, a window of a moment the test must not hit.
@@ -150,8 +150,7 @@ describe('the output closed early (`build | head -1`)', () => {
     let stderr = '';
     running.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)));
-    await waitFor(fileExists(sleeper), 'the install step');
-    const step = Number(readFileSync(sleeper, 'utf8'));
+    const step = await waitForPid(sleeper, 'the install step');
     onTestFinished(() => killQuietly(step));
     // The reader goes away, as `head -1` does once it has its line.
     running.stdout.destroy();

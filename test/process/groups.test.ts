@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { endGroups, groupRuns } from '../../src/process/groups.js';
 import { groupMembers, procStat } from '../../src/process/proc.js';
+import { killQuietly } from '../support/pids.js';
 import { startGroup } from '../support/process-group.js';
 
 describe('ending process groups', () => {
@@ -30,19 +31,19 @@ describe('ending process groups', () => {
     expect(groupRuns(other)).toBe(true);
   });
 
+  it('never takes 0 or 1 for a group of ours: kill(2) reads them as our own group and as everything', () => {
+    // Kernel threads show group 0 in /proc: a record saying 0 would seem to run.
+    expect(groupMembers(0).length).toBeGreaterThan(0);
+    for (const pgid of [0, 1, -5, Number.NaN]) expect(groupRuns({ pgid, start: procStat(1)!.start })).toBe(false);
+  });
+
   it('ends the rest of a group whose leader is gone', async () => {
     // The leader starts a child in its group and exits: the group lives on without it.
     const child = spawn('sh', ['-c', 'sleep 60 & echo $!'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
     const pgid = child.pid!;
     const start = procStat(pgid)!.start;
     const sleeper = Number(await new Promise<string>((resolve) => child.stdout.once('data', (data: Buffer) => resolve(data.toString()))));
-    onTestFinished(() => {
-      try {
-        process.kill(sleeper, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    });
+    onTestFinished(() => killQuietly(sleeper));
     // The leader may have exited (and said so) before we listen: waiting for an exit already
     // seen would wait forever.
     if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve));

@@ -173,24 +173,6 @@ export function sizeOf(file: string): number | undefined {
   return existsSync(file) ? statSync(file).size : undefined;
 }
 
-/** Whether a process still runs (a zombie waiting for a reaper does not count). */
-export function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-/** Ends a process a test started or left behind, by its id. */
-export function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
-
 /** The `error:` lines of a run's stderr: a fault must end in exactly one. */
 export function errorLines(stderr: string): string[] {
   return stderr.split('\n').filter((line) => line.startsWith('error: '));
