@@ -5,7 +5,7 @@ import { runCaptured } from '../process/run.js';
 import { digestHex, hashFileAll } from '../hash.js';
 import { ControlError, field, formatStanza, parseStanzas, type Stanza } from './control.js';
 import { gzipDeterministic } from './docs.js';
-import { withSparseFile } from './sparse-file.js';
+import { withSparseFile } from '../sparse-file.js';
 import { describeConflicts, findFileConflicts } from './conflicts.js';
 import { readDebControlMember } from './read-deb.js';
 import { compareVersions } from './version.js';

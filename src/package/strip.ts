@@ -5,7 +5,7 @@ import { HermitError } from '../errors.js';
 import { runCaptured } from '../process/run.js';
 import { isSharedLibraryName } from './classify.js';
 import { debugCheckSpans, hasDebugOrSymbols } from '../formats/elf-dynamic.js';
-import { withSparseFile } from './sparse-file.js';
+import { withSparseFile } from '../sparse-file.js';
 
 export class StripError extends HermitError {}
 

@@ -1,15 +1,16 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../errors.js';
 import { exists } from '../exists.js';
-import { memberData, parseArchive } from '../formats/ar.js';
+import { ArError, parseArchive, type ArMember } from '../formats/ar.js';
 import { withFileLock } from '../process/lock.js';
-import { HashingStream, sha256Hex } from '../hash.js';
+import { HashingStream, hashFile } from '../hash.js';
 import type { Alternate } from '../recipes/schema.js';
+import { withSparseFile } from '../sparse-file.js';
 import { downloadPath } from './cache.js';
 import { ChecksumMismatch, changedInCache, recheck } from './download.js';
 
@@ -49,7 +50,7 @@ async function downloadDeb(cacheDir: string, alternate: Alternate, log: (line: s
     }
     const produced = (await readdir(scratch)).find((name) => name.endsWith('.deb'));
     if (!produced) throw new UserError(`apt-get download ${spec} produced no .deb`);
-    const actual = sha256Hex(await readFile(path.join(scratch, produced)));
+    const actual = await hashFile(path.join(scratch, produced));
     if (actual !== alternate.deb.sha256) throw new ChecksumMismatch(`apt:${spec}`, alternate.deb.sha256, actual);
     await rename(path.join(scratch, produced), target);
     return target;
@@ -58,12 +59,40 @@ async function downloadDeb(cacheDir: string, alternate: Alternate, log: (line: s
   }
 }
 
+/** An ar member header ends with these two bytes; anything else is not a header. */
+const HEADER_END = '`\n';
+
+/**
+ * Where a .deb's members are, from their headers alone: each header says how far the next one is,
+ * and the contents between them (a gcc-sized data member) are never read (see withSparseFile).
+ */
+async function debMembers(deb: string): Promise<readonly ArMember[]> {
+  return withSparseFile(deb, async ({ bytes, size, read }) => {
+    await read(0, Math.min(size, 8));
+    for (let at = 8; at + 60 <= size; ) {
+      await read(at, 60);
+      if (bytes.toString('latin1', at + 58, at + 60) !== HEADER_END) break;
+      const length = Number(bytes.toString('latin1', at + 48, at + 58).trim());
+      if (!Number.isSafeInteger(length) || length < 0) break;
+      at += 60 + length + (length % 2);
+    }
+    // What the walk stopped at, parseArchive names.
+    try {
+      return parseArchive(bytes).members;
+    } catch (error) {
+      if (error instanceof ArError) throw new UserError(`${deb}: ${error.message}`, { cause: error });
+      throw error;
+    }
+  });
+}
+
 /** Streams one file out of a .deb's data archive into `dest`, returning its sha256. */
 async function extractFromDeb(deb: string, inner: string, dest: string): Promise<string | undefined> {
-  const bytes = await readFile(deb);
-  const archive = parseArchive(bytes);
-  const data = archive.members.find((member) => member.name.startsWith('data.tar'));
+  const data = (await debMembers(deb)).find((member) => member.name.startsWith('data.tar'));
   if (!data) throw new UserError(`${path.basename(deb)} has no data.tar member`);
+  const kind = data.name.slice('data.tar'.length);
+  const tool = { '.xz': 'xz', '.zst': 'zstd', '.bz2': 'bzip2' }[kind];
+  if (kind !== '' && kind !== '.gz' && !tool) throw new UserError(`${path.basename(deb)}: unsupported ${data.name}`);
   const [tar, { execa }] = await Promise.all([import('tar'), import('execa')]);
   const wanted = new Set([inner, `./${inner}`]);
   const hasher = new HashingStream();
@@ -77,15 +106,13 @@ async function extractFromDeb(deb: string, inner: string, dest: string): Promise
       written = pipeline(entry, hasher, createWriteStream(dest));
     },
   });
-  const compressed = Readable.from([Buffer.from(memberData(bytes, data))]);
-  const kind = data.name.slice('data.tar'.length);
-  if (kind === '.gz') await pipeline(compressed, createGunzip(), parser);
-  else if (kind === '') await pipeline(compressed, parser);
+  const member = (): Readable =>
+    data.size === 0 ? Readable.from([]) : createReadStream(deb, { start: data.dataOffset, end: data.dataOffset + data.size - 1 });
+  if (kind === '.gz') await pipeline(member(), createGunzip(), parser);
+  else if (kind === '') await pipeline(member(), parser);
   else {
-    const tool = { '.xz': 'xz', '.zst': 'zstd', '.bz2': 'bzip2' }[kind];
-    if (!tool) throw new UserError(`${path.basename(deb)}: unsupported ${data.name}`);
-    const decompress = execa(tool, ['-dc'], { input: Buffer.from(memberData(bytes, data)), buffer: { stdout: false } });
-    await Promise.all([pipeline(decompress.stdout, parser), decompress]);
+    const decompress = execa(tool!, ['-dc'], { stdin: 'pipe', buffer: { stdout: false } });
+    await Promise.all([pipeline(member(), decompress.stdin), pipeline(decompress.stdout, parser), decompress]);
   }
   if (!written) return undefined;
   await written;

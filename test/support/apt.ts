@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** Builds a .deb with dpkg-deb from a tree of files. */
-export function buildDeb(root: string, name: string, version: string, files: Record<string, Buffer | string>): string {
+/** A .deb built by dpkg-deb from `files`, its data member compressed as `compression` says (xz unless told). */
+export function buildDeb(root: string, name: string, version: string, files: Record<string, Buffer | string>, compression: 'xz' | 'gzip' | 'zstd' | 'none' = 'xz'): string {
   const tree = path.join(root, `${name}-tree`);
   mkdirSync(path.join(tree, 'DEBIAN'), { recursive: true });
   writeFileSync(
@@ -16,7 +16,7 @@ export function buildDeb(root: string, name: string, version: string, files: Rec
     writeFileSync(path.join(tree, file), data);
   }
   const deb = path.join(root, `${name}_${version}_all.deb`);
-  execFileSync('dpkg-deb', ['--root-owner-group', '-Zxz', '-b', tree, deb], { stdio: 'ignore' });
+  execFileSync('dpkg-deb', ['--root-owner-group', `-Z${compression}`, '-b', tree, deb], { stdio: 'ignore' });
   return deb;
 }
 
