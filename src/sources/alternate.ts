@@ -76,7 +76,7 @@ async function debMembers(deb: string): Promise<readonly ArMember[]> {
       if (!Number.isSafeInteger(length) || length < 0) break;
       at += 60 + length + (length % 2);
     }
-    // What the walk stopped at, parseArchive names.
+    // Where the walk stopped early (no header there), parseArchive says what is wrong.
     try {
       return parseArchive(bytes).members;
     } catch (error) {
