@@ -49,9 +49,15 @@ export async function compare({ rounds, ours, theirs, prepare }) {
   return samples;
 }
 
+/** Folders to remove at exit: one listener for all of them (one each warned past ten). */
+const tempDirs = new Set();
+process.on('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = 'ht-bench-') {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  tempDirs.add(dir);
   return dir;
 }
 
