@@ -1,6 +1,6 @@
 // Shared helpers of the benchmark scripts: timing whole commands, alternating the two sides,
 // medians, and the table every script prints.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,13 +36,16 @@ export function median(values) {
 
 /**
  * Measures two sides side by side: A, B, A, B, ... so that whatever else the machine does
- * affects both alike. `prepare` runs before every sample, untimed.
+ * affects both alike. `prepare` runs before every sample, untimed, and then `sync`.
  */
 export async function compare({ rounds, ours, theirs, prepare }) {
   const samples = { ours: [], theirs: [] };
   for (let round = 0; round < rounds; round++) {
     for (const [side, fn] of round % 2 === 0 ? [['ours', ours], ['theirs', theirs]] : [['theirs', theirs], ['ours', ours]]) {
       if (prepare) await prepare(side);
+      // What the last sample removed is written out now, untimed: on ext4 with `discard` the
+      // freeing of thousands of inodes otherwise lands in the next sample, whichever side it is.
+      execFileSync('sync');
       samples[side].push(await time(fn));
     }
   }

@@ -1,4 +1,5 @@
-import { mkdir, realpath, rm, symlink } from 'node:fs/promises';
+import { realpath, symlink } from 'node:fs/promises';
+import { emptyFolder } from '../folders.js';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { which } from '../process/which.js';
@@ -40,8 +41,7 @@ export class CompilerCache {
     const { options } = this;
     const searchPath = env.PATH ?? '';
     const wrappers = path.join(options.wrapperRoot, recipe);
-    await rm(wrappers, { recursive: true, force: true });
-    await mkdir(wrappers, { recursive: true });
+    await emptyFolder(wrappers);
     const ccacheReal = await realpath(options.ccache);
     // A compiler that is itself a link to ccache (Debian's /usr/lib/ccache) is not a compiler.
     const isCcache = async (file: string): Promise<boolean> => (await realpath(file).catch(() => file)) === ccacheReal;

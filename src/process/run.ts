@@ -38,7 +38,10 @@ export function shellQuote(argv: readonly string[]): string {
 }
 
 export interface RunOptions {
+  /** Made when missing, like `folders`. */
   readonly cwd: string;
+  /** Folders the step writes into, made (with their parents) by the step's process before it starts. */
+  readonly folders?: readonly string[];
   /** The whole environment of the step (nothing is inherited implicitly). */
   readonly env: Readonly<Record<string, string>>;
   /** Output (stdout and stderr, interleaved) is appended here. */
@@ -62,11 +65,23 @@ export interface GroupWatcher {
  * ends the whole group — make, the compilers it started, everything — not just the parent.
  */
 export async function runStep(argv: readonly string[], options: RunOptions): Promise<void> {
-  // Small synchronous writes: cheaper than a thread-pool round trip, and they keep log order.
-  mkdirSync(path.dirname(options.logFile), { recursive: true });
-  const note = (line: string): void => appendFileSync(options.logFile, `${line}\n`);
-  note(`$ ${shellQuote(argv)}\n  (in ${options.cwd})`);
-  if (options.signal?.aborted) throw new StepFailure(argv, undefined, 'SIGTERM');
+  // Small synchronous writes: cheaper than a thread-pool round trip, and they keep log order. The
+  // step's process makes the log and writes what runs (see SPAWNER_SCRIPT); a step that never
+  // ran leaves these lines in a log made here.
+  const note = (line: string): void => {
+    try {
+      appendFileSync(options.logFile, `${line}\n`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      mkdirSync(path.dirname(options.logFile), { recursive: true });
+      appendFileSync(options.logFile, `${line}\n`);
+    }
+  };
+  const starting = `$ ${shellQuote(argv)}\n  (in ${options.cwd})`;
+  if (options.signal?.aborted) {
+    note(starting);
+    throw new StepFailure(argv, undefined, 'SIGTERM');
+  }
   const started = Date.now();
   const env = { ...options.env };
   let fds: readonly number[] = [];
@@ -75,7 +90,7 @@ export async function runStep(argv: readonly string[], options: RunOptions): Pro
     fds = options.jobserver.childStdio;
   }
   // Started by a small process of ours rather than by node: see src/process/spawn-protocol.ts.
-  const step = await spawnStep({ argv, cwd: options.cwd, env, logFile: options.logFile }, fds);
+  const step = await spawnStep({ argv, cwd: options.cwd, folders: options.folders ?? [], env, logFile: options.logFile, note: starting }, fds);
   let aborted = false;
   let pid: number | undefined;
   const end = (): void => {

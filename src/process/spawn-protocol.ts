@@ -10,9 +10,14 @@ import { constants } from 'node:os';
 export interface SpawnRequest {
   readonly id: number;
   readonly argv: readonly string[];
+  /** Made when missing, with its parents, like `folders`. */
   readonly cwd: string;
-  /** Where stdout and stderr are appended. */
+  /** Folders the step writes into (an install's image), made with their parents before it starts. */
+  readonly folders: readonly string[];
+  /** Where stdout and stderr are appended (the file and its folder are made when missing). */
   readonly logFile: string;
+  /** Written to the log before the step starts (what runs, and where); nothing when empty. */
+  readonly note: string;
   /** Whether the step keeps the jobserver's descriptors (3 and 4); otherwise they are closed. */
   readonly jobserver: boolean;
   readonly env: Readonly<Record<string, string>>;
@@ -23,7 +28,10 @@ export function encodeRequest(request: SpawnRequest): Buffer {
     String(request.id),
     request.cwd,
     request.logFile,
+    request.note,
     request.jobserver ? '1' : '0',
+    String(request.folders.length),
+    ...request.folders,
     String(request.argv.length),
     ...request.argv,
     ...Object.entries(request.env).map(([name, value]) => `${name}=${value}`),
@@ -65,7 +73,10 @@ export function parseAnswer(line: string): SpawnAnswer | undefined {
  * and node's fork blocks its one thread (figures in docs/performance.md).
  *
  * It forks each step, makes it the leader of its own process group, reports its pid, and reports
- * how it ended once it has reaped it. It exits when its input closes (we are done, or were
+ * how it ended once it has reaped it. The forked child makes the step's log, its folder and the
+ * folders the step needs, and writes the note, before it becomes the step: on this kind of
+ * virtual machine a folder made while other processes fork and exit costs node's one thread up
+ * to a millisecond, and a graph of many small tasks makes several per recipe. It exits when its input closes (we are done, or were
  * killed): the steps it started then go on without anyone watching, as the steps of a killed run
  * always did, and the next run ends them (src/workdir/running.ts).
  */
@@ -93,6 +104,13 @@ sub fail_step {
   print STDERR "$message\n";
   POSIX::_exit(127);
 }
+sub make_folder {
+  my ($dir) = @_;
+  return if $dir eq '' || -d $dir;
+  my $parent = $dir =~ s{/*[^/]+/*$}{}r;
+  make_folder($parent) if $parent ne $dir;
+  mkdir($dir) or -d $dir or fail_step("cannot make the folder $dir: $!");
+}
 sub reap {
   while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
     my $id = delete $running{$pid};
@@ -101,7 +119,9 @@ sub reap {
 }
 sub start {
   my ($body) = @_;
-  my ($id, $cwd, $log, $jobserver, $argc, @rest) = split /\0/, $body, -1;
+  my ($id, $cwd, $log, $note, $jobserver, $foldc, @rest) = split /\0/, $body, -1;
+  my @folders = splice(@rest, 0, $foldc);
+  my $argc = shift @rest;
   my @argv = splice(@rest, 0, $argc);
   my %env = map { split /=/, $_, 2 } @rest;
   my $pid = fork();
@@ -110,9 +130,12 @@ sub start {
     $SIG{CHLD} = 'DEFAULT';
     POSIX::setpgid(0, 0);
     open(STDIN, '<', '/dev/null') or POSIX::_exit(127);
-    open(STDOUT, '>>', $log) or POSIX::_exit(127);
+    make_folder($log =~ s{/*[^/]+$}{}r);
+    open(STDOUT, '>>', $log) or fail_step("cannot open the log $log: $!");
     open(STDERR, '>&', \*STDOUT) or POSIX::_exit(127);
+    syswrite(STDOUT, "$note\n") if length $note;
     if ($jobserver ne '1') { POSIX::close(3); POSIX::close(4); }
+    make_folder($_) for @folders, $cwd;
     chdir($cwd) or fail_step("cannot run $argv[0]: cannot enter $cwd: $!");
     %ENV = %env;
     { exec { $argv[0] } @argv; }

@@ -1,4 +1,5 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { emptyFolder } from '../folders.js';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../errors.js';
@@ -191,8 +192,7 @@ export function sameRepository(a: string, b: string): boolean {
 export async function exportGit(cacheDir: string, pin: GitPin, dest: string): Promise<void> {
   const mirror = mirrorPath(cacheDir, pin.url);
   if (!(await hasCommit(mirror, pin.commit))) throw new GitError(`commit ${pin.commit} of ${pin.url} is not in the cache; fetch first`);
-  await rm(dest, { recursive: true, force: true });
-  await mkdir(dest, { recursive: true });
+  await emptyFolder(dest);
   const [{ execa }, tar] = await Promise.all([import('execa'), import('tar')]);
   const archive = execa('git', ['-C', mirror, 'archive', '--format=tar', pin.commit], { buffer: { stdout: false } });
   await Promise.all([pipeline(archive.stdout, tar.x({ cwd: dest, preserveOwner: false })), archive]);

@@ -1,5 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
+import { emptyFolder } from '../folders.js';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { text } from 'node:stream/consumers';
@@ -239,8 +240,7 @@ export interface UnpackTarget {
  */
 export async function unpackArchive(archive: string, { dest, temp }: UnpackTarget, log?: (line: string) => void, signal?: AbortSignal): Promise<void> {
   const format = archiveFormat(archive);
-  await rm(temp, { recursive: true, force: true });
-  await mkdir(temp, { recursive: true });
+  await emptyFolder(temp);
   const guard = new EntryGuard();
   try {
     if (format === 'zip') {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, truncateSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyInputs } from '../plan/keys.js';
@@ -45,13 +45,16 @@ export async function isUpToDate(ctx: BuildContext, task: PlannedTask, key: stri
   return (await ctx.state.read(task.recipe, task.kind)) === key && (await kind.outputsPresent(ctx, task));
 }
 
-/** Runs one task, its log started afresh. What it means for the task state is the engine's. */
+/**
+ * Runs one task, its log started afresh: a previous run's log is emptied, and the task's first
+ * line makes a new one (for a step, the step's own process does: see SPAWNER_SCRIPT). What it
+ * means for the task state is the engine's.
+ */
 export async function runTask(ctx: BuildContext, task: PlannedTask, signal: AbortSignal): Promise<void> {
   const logFile = ctx.layout.log(task.recipe, task.kind);
-  mkdirSync(path.dirname(logFile), { recursive: true });
+  if (lstatSync(logFile, { throwIfNoEntry: false })) truncateSync(logFile);
   // For what the source and package tasks keep there; the step tasks keep nothing.
   if (!STEP_KINDS.has(task.kind)) mkdirSync(ctx.layout.stateDir(task.recipe), { recursive: true });
-  writeFileSync(logFile, '');
   await TASK_MODULES[task.kind].run(ctx, task, signal, logFile);
 }
 

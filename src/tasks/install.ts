@@ -1,4 +1,5 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { removeIfThere } from '../folders.js';
 import { expandRecipeSteps, recipeOf } from './context.js';
 import { whereFields, type TaskKindModule } from './kind.js';
 import { exists } from '../exists.js';
@@ -12,10 +13,10 @@ export const install: TaskKindModule = {
   outputsPresent: (ctx, task) => exists(ctx.layout.image(task.recipe)),
   async run(ctx, task, signal, logFile) {
     await stageIfFirst(ctx, task, logFile);
+    // Into an empty image: the old one goes now, and the first step makes the new one.
     const image = ctx.layout.image(task.recipe);
-    await rm(image, { recursive: true, force: true });
-    await mkdir(image, { recursive: true });
-    await runSteps(ctx, task, recipeOf(ctx, task).install, logFile, signal);
+    await removeIfThere(image);
+    await runSteps(ctx, task, recipeOf(ctx, task).install, logFile, signal, [image]);
   },
   async touch(ctx, task) {
     await mkdir(ctx.layout.image(task.recipe), { recursive: true });

@@ -20,7 +20,7 @@ export interface TaskKindModule {
   check?(ctx: BuildContext, recipe: Recipe): void;
   /** Whether what the task made is still there (a stored key alone does not prove it). */
   outputsPresent(ctx: BuildContext, task: PlannedTask): Promise<boolean>;
-  /** Runs the task; its log is `logFile`, created empty. */
+  /** Runs the task; its log is `logFile`, emptied if it was there, made by its first line (appendLog, runStep). */
   run(ctx: BuildContext, task: PlannedTask, signal: AbortSignal, logFile: string): Promise<void>;
   /**
    * Makes the task's outputs exist, empty where they are missing, without running it. A kind

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { TaskError } from '../errors.js';
 import { STAGED_KINDS, kindsOf, transitiveNeeds, treeOwner, type PlannedTask } from '../plan/plan.js';
 import { placeholdersUsed, recipeTemplates } from '../recipes/expand.js';
@@ -11,18 +10,20 @@ import { expandRecipeSteps, recipeOf, stepEnv, type BuildContext } from './conte
 /** How many log lines a failure shows. */
 export const TAIL_LINES = 20;
 
-/** Runs a recipe's steps of one kind in its build folder; a failing step names itself. */
-export async function runSteps(ctx: BuildContext, task: PlannedTask, steps: readonly Step[], logFile: string, signal: AbortSignal): Promise<void> {
+/**
+ * Runs a recipe's steps of one kind in its build folder (made by the first step if missing, with
+ * `folders`); a failing step names itself.
+ */
+export async function runSteps(ctx: BuildContext, task: PlannedTask, steps: readonly Step[], logFile: string, signal: AbortSignal, folders: readonly string[] = []): Promise<void> {
   const recipe = recipeOf(ctx, task);
   const expanded = expandRecipeSteps(ctx, recipe, task.kind, steps);
   const own = { ...stepEnv(ctx, recipe), ...expanded.env };
   const env = ctx.compilers ? await ctx.compilers.environment(recipe.name, own) : own;
   const cwd = ctx.layout.obj(treeOwner(recipe));
-  mkdirSync(cwd, { recursive: true });
   const group = ctx.steps?.recorder(task.id);
   for (const [index, argv] of expanded.argvs.entries()) {
     try {
-      await runStep(argv, { cwd, env, logFile, jobserver: ctx.jobserver, signal, group });
+      await runStep(argv, { cwd, folders, env, logFile, jobserver: ctx.jobserver, signal, group });
     } catch (error) {
       if (!(error instanceof StepFailure)) throw error;
       throw new TaskError(recipe.name, task.kind, `step ${index + 1} ${error.message}`, {

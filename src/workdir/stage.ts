@@ -1,15 +1,17 @@
-import { readdirSync, type Dirent } from 'node:fs';
-import { link, lstat, mkdir, readdir, readlink, rm, symlink, copyFile } from 'node:fs/promises';
+import { lstatSync, mkdirSync, readdirSync, type Dirent } from 'node:fs';
+import { link, readdir, readlink, rm, symlink, copyFile } from 'node:fs/promises';
 import path from 'node:path';
+import { removeIfThere } from '../folders.js';
 
 /**
  * Builds `stage` as the union of `images`, in order (a later image wins on a clash), with hard
  * links so that staging a gcc-sized image costs no copying. The stage is rebuilt from nothing
- * each time so files a need no longer installs disappear.
+ * each time so files a need no longer installs disappear. When the images hold nothing there is
+ * no stage at all: a folder made and never read would cost a graph of many small recipes a
+ * file-system write each.
  */
 export async function buildStage(stage: string, images: readonly string[]): Promise<void> {
-  await rm(stage, { recursive: true, force: true });
-  await mkdir(stage, { recursive: true });
+  await removeIfThere(stage);
   for (const image of images) {
     // Read at once, not through the thread pool: a recipe with many needs, most installing
     // little, would wait a round trip for each.
@@ -21,6 +23,8 @@ export async function buildStage(stage: string, images: readonly string[]): Prom
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw error;
     }
+    if (top.length === 0) continue;
+    mkdirSync(stage, { recursive: true });
     await mergeEntries(image, top, stage);
   }
 }
@@ -34,13 +38,14 @@ async function mergeEntries(from: string, entries: readonly Dirent[], to: string
     const source = path.join(from, entry.name);
     const target = path.join(to, entry.name);
     if (entry.isDirectory()) {
-      const existing = await lstat(target).catch(() => undefined);
+      // Looked up at once: in a stage being built most targets are not there yet.
+      const existing = lstatSync(target, { throwIfNoEntry: false });
       if (existing && !existing.isDirectory()) await rm(target, { force: true });
-      await mkdir(target, { recursive: true });
+      if (!existing?.isDirectory()) mkdirSync(target);
       await mergeTree(source, target);
       continue;
     }
-    await rm(target, { recursive: true, force: true });
+    await removeIfThere(target);
     if (entry.isSymbolicLink()) {
       await symlink(await readlink(source), target);
     } else {

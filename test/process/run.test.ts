@@ -44,7 +44,8 @@ describe('running a step', () => {
       started: (pgid: number) => events.push(`started ${pgid} ${procStat(pgid)?.pgrp}`),
       ended: (pgid: number) => events.push(`ended ${pgid}`),
     };
-    await runStep(['sh', '-c', 'echo $$ > pid'], { cwd: dir, env, logFile: path.join(dir, 'x.log'), group });
+    // Alive a while: a step gone before its start is handled has no group left to look at.
+    await runStep(['sh', '-c', 'echo $$ > pid; sleep 0.3'], { cwd: dir, env, logFile: path.join(dir, 'x.log'), group });
     const pid = Number(readFileSync(path.join(dir, 'pid'), 'utf8'));
     // The step leads a group of its own: the group's id is its pid.
     expect(events).toEqual([`started ${pid} ${pid}`, `ended ${pid}`]);

@@ -2,16 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { decodeWaitStatus, encodeRequest, parseAnswer } from '../../src/process/spawn-protocol.js';
 
 describe('the step spawner protocol', () => {
-  it('frames a request as its byte length and NUL-separated fields, argv counted before the environment', () => {
-    const framed = encodeRequest({ id: 7, argv: ['sh', '-c', 'echo é'], cwd: '/w/obj', logFile: '/w/x.log', jobserver: true, env: { A: 'x=y', B: '' } }).toString();
+  it('frames a request as its byte length and NUL-separated fields, folders and argv counted before the environment', () => {
+    const framed = encodeRequest({ id: 7, argv: ['sh', '-c', 'echo é'], cwd: '/w/obj', logFile: '/w/x.log', note: '$ sh', folders: ['/w/image'], jobserver: true, env: { A: 'x=y', B: '' } }).toString();
     const newline = framed.indexOf('\n');
     const body = framed.slice(newline + 1);
     expect(Number(framed.slice(0, newline))).toBe(Buffer.byteLength(body));
-    expect(body.split('\0')).toEqual(['7', '/w/obj', '/w/x.log', '1', '3', 'sh', '-c', 'echo é', 'A=x=y', 'B=']);
+    expect(body.split('\0')).toEqual(['7', '/w/obj', '/w/x.log', '$ sh', '1', '1', '/w/image', '3', 'sh', '-c', 'echo é', 'A=x=y', 'B=']);
   });
 
   it('refuses a NUL byte, which no argument or variable can hold', () => {
-    expect(() => encodeRequest({ id: 1, argv: ['a\0b'], cwd: '/', logFile: '/x', jobserver: false, env: {} })).toThrow(/NUL/);
+    expect(() => encodeRequest({ id: 1, argv: ['a\0b'], cwd: '/', logFile: '/x', note: '', folders: [], jobserver: false, env: {} })).toThrow(/NUL/);
   });
 
   it('reads exit codes and signals from wait statuses', () => {

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closeSpawner, spawnStep } from '../../src/process/spawner.js';
@@ -8,23 +8,24 @@ import { tempDir } from '../support/tmp.js';
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
 describe('the step spawner', () => {
-  it('runs steps side by side, each in its own process group, in its folder, with only its environment and no stdin', async () => {
+  it('runs steps side by side, each in its own process group, in its folder, with only its environment and no stdin, its note first in a log it makes, its folders made', async () => {
     const dir = await tempDir();
-    const log = path.join(dir, 'x.log');
+    const log = path.join(dir, 'logs', 'r', 'x.log');
     const script = 'read line; echo "read $?"; echo "in $(pwd) ONLY=$ONLY HOME=${HOME-unset}"; sleep 0.2';
-    const steps = await Promise.all([1, 2].map(() => spawnStep({ argv: ['sh', '-c', script], cwd: dir, logFile: log, env: { ...env, ONLY: 'x y' } }, [])));
+    const steps = await Promise.all([1, 2].map((n) => spawnStep({ argv: ['sh', '-c', script], cwd: path.join(dir, 'obj'), folders: [path.join(dir, 'image', 'r')], logFile: log, note: `$ step ${n}`, env: { ...env, ONLY: 'x y' } }, [])));
     const pids = await Promise.all(steps.map((step) => step.started));
     for (const pid of pids) expect(procStat(pid!)?.pgrp).toBe(pid);
     const exits = await Promise.all(steps.map((step) => step.exited));
     expect(exits).toEqual([{ exitCode: 0, signal: undefined }, { exitCode: 0, signal: undefined }]);
     const lines = readFileSync(log, 'utf8').trim().split('\n').sort();
-    expect(lines).toEqual(['in', 'in', 'read 1', 'read 1'].map((start) => (start === 'in' ? `in ${dir} ONLY=x y HOME=unset` : start)));
+    expect(lines).toEqual(['$ step 1', '$ step 2', ...['in', 'in', 'read 1', 'read 1'].map((start) => (start === 'in' ? `in ${dir}/obj ONLY=x y HOME=unset` : start))]);
+    expect(statSync(path.join(dir, 'image', 'r')).isDirectory()).toBe(true);
   });
 
   it('says how a step ended: its code, the signal that killed it, 127 with a line in the log for a missing command', async () => {
     const dir = await tempDir();
     const log = path.join(dir, 'x.log');
-    const run = async (argv: string[]) => (await spawnStep({ argv, cwd: dir, logFile: log, env }, [])).exited;
+    const run = async (argv: string[]) => (await spawnStep({ argv, cwd: dir, logFile: log, note: '', folders: [], env }, [])).exited;
     expect(await run(['sh', '-c', 'exit 3'])).toEqual({ exitCode: 3, signal: undefined });
     expect(await run(['sh', '-c', 'kill -TERM $$'])).toEqual({ exitCode: undefined, signal: 'SIGTERM' });
     expect(await run(['no-such-command-here'])).toEqual({ exitCode: 127, signal: undefined });
@@ -39,8 +40,8 @@ describe('the step spawner', () => {
     const write = openSync('/dev/null', 'w');
     try {
       const probe = ['sh', '-c', 'for fd in 3 4; do if [ -e /proc/self/fd/$fd ]; then echo "$fd open"; else echo "$fd closed"; fi; done'];
-      await (await spawnStep({ argv: probe, cwd: dir, logFile: log, env }, [read, write])).exited;
-      await (await spawnStep({ argv: probe, cwd: dir, logFile: log, env }, [])).exited;
+      await (await spawnStep({ argv: probe, cwd: dir, logFile: log, note: '', folders: [], env }, [read, write])).exited;
+      await (await spawnStep({ argv: probe, cwd: dir, logFile: log, note: '', folders: [], env }, [])).exited;
       expect(readFileSync(log, 'utf8')).toBe('3 open\n4 open\n3 closed\n4 closed\n');
     } finally {
       closeSpawner([read, write]);
@@ -52,13 +53,13 @@ describe('the step spawner', () => {
   it('says so when the spawner dies with a step in its care, and starts another for the next step', async () => {
     const dir = await tempDir();
     const log = path.join(dir, 'x.log');
-    const step = await spawnStep({ argv: ['sleep', '5'], cwd: dir, logFile: log, env }, []);
+    const step = await spawnStep({ argv: ['sleep', '5'], cwd: dir, logFile: log, note: '', folders: [], env }, []);
     const pid = await step.started;
     const spawner = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
     expect(readFileSync(`/proc/${spawner}/cmdline`, 'utf8')).toMatch(/^perl\0-e\0/);
     process.kill(spawner, 'SIGKILL');
     await expect(step.exited).rejects.toThrow(/the step spawner \(perl\) exited with steps in its care/);
     process.kill(-pid!, 'SIGKILL');
-    expect(await (await spawnStep({ argv: ['true'], cwd: dir, logFile: log, env }, [])).exited).toEqual({ exitCode: 0, signal: undefined });
+    expect(await (await spawnStep({ argv: ['true'], cwd: dir, logFile: log, note: '', folders: [], env }, [])).exited).toEqual({ exitCode: 0, signal: undefined });
   });
 });

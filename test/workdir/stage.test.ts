@@ -28,4 +28,14 @@ describe('the stage', () => {
     expect(readlinkSync(path.join(stage, 'opt/hermit/bin/cc'))).toBe('gcc');
     expect(() => statSync(path.join(stage, 'stale'))).toThrow();
   });
+
+  it('is not there when the images hold nothing, and a stale one is gone', async () => {
+    const dir = await tempDir();
+    const empty = path.join(dir, 'empty');
+    mkdirSync(empty);
+    const stage = path.join(dir, 'stage');
+    put(stage, 'stale', 'left from before');
+    await buildStage(stage, [empty, path.join(dir, 'no-image')]);
+    expect(lstatSync(stage, { throwIfNoEntry: false })).toBeUndefined();
+  });
 });
