@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
+// The small young generation is for memory: the pieces of every stream node passes on (an
+// unpacked tarball, a package being compressed) are freed only when the young generation is
+// collected, and node's default lets tens of MiB of them wait (docs/performance.md, "Memory").
 // Starts the CLI bundled by `npm run build` (dist/bundle/cli.cjs; `npm ci` builds it through the
 // prepare script) with V8's code cache for it, kept in the user's cache folder: a command then
 // starts without compiling 1.4 MB of JavaScript first. V8 refuses a cache that does not fit the

@@ -33,7 +33,7 @@ ensure_node
 echo "bootstrap: npm ci"
 npm ci --no-audit --no-fund
 
-cli=(node bin/hermit-toolchain.js "${global_args[@]}")
+cli=(bin/hermit-toolchain.js "${global_args[@]}")
 echo "bootstrap: hermit-toolchain doctor"
 if ! "${cli[@]}" doctor; then
   echo "bootstrap: hermit-toolchain doctor --fix"

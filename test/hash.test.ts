@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { HashingStream, digestHex, hashFile, hashFileInto, sha256Hex } from '../src/hash.js';
+import { HashingStream, digestHex, hashFile, hashFileAll, hashFileInto, sha256Hex } from '../src/hash.js';
 import { tempDir } from './support/tmp.js';
 
 const reference = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -15,15 +15,18 @@ describe('hashing', () => {
     expect(digestHex('md5', Buffer.from('abc'))).toBe('900150983cd24fb0d6963f7d28e17f72');
   });
 
-  it('hashes a file as it streams, alone or as the start of more', async () => {
+  it('hashes a file as it reads it, alone or as the start of more', async () => {
     const file = path.join(await tempDir(), 'part');
-    const body = Buffer.alloc(300_000, 'a');
+    // Bigger than one read and not a multiple of it, in a pattern that shifts every MiB: a piece
+    // handed on twice in place of the next changes the digest.
+    const body = Buffer.from(Array.from({ length: 2_500_001 }, (_, i) => (i * 7 + (i >> 20)) & 0xff));
     writeFileSync(file, body);
     expect(await hashFile(file)).toBe(reference(body));
     const hash = createHash('sha256');
     await hashFileInto(file, hash);
     hash.update('and the rest');
     expect(hash.digest('hex')).toBe(reference(Buffer.concat([body, Buffer.from('and the rest')])));
+    expect(await hashFileAll(file, ['md5', 'sha256'])).toEqual({ md5: createHash('md5').update(body).digest('hex'), sha256: reference(body) });
   });
 
   it('hashes and counts what passes through, telling the running count', async () => {

@@ -27,9 +27,9 @@ function sides(count) {
 
 async function noop(rounds) {
   const s = sides(500);
-  await run('node', [CLI, ...s.ours.args]);
-  await run('node', [other, ...s.theirs.args]);
-  const samples = await compare({ rounds, ours: () => run('node', [CLI, ...s.ours.args]), theirs: () => run('node', [other, ...s.theirs.args]) });
+  await run(CLI, [...s.ours.args]);
+  await run(other, [...s.theirs.args]);
+  const samples = await compare({ rounds, ours: () => run(CLI, [...s.ours.args]), theirs: () => run(other, [...s.theirs.args]) });
   return summarize('no-op rebuild, 500 synthetic recipes (1000 tasks)', samples, 'ms', { note: `vs ${other}` });
 }
 
@@ -38,8 +38,8 @@ async function scheduler(rounds) {
   const samples = await compare({
     rounds,
     prepare: (side) => rmSync(path.join(s[side].dir, 'work'), { recursive: true, force: true }),
-    ours: () => run('node', [CLI, ...s.ours.args]),
-    theirs: () => run('node', [other, ...s.theirs.args]),
+    ours: () => run(CLI, [...s.ours.args]),
+    theirs: () => run(other, [...s.theirs.args]),
   });
   return summarize('scheduler: 300 tiny tasks with dependencies, -j2', samples, 'ms', { note: `vs ${other}` });
 }

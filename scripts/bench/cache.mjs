@@ -32,7 +32,7 @@ let works = 0;
 async function build(...args) {
   const work = path.join(root, `work-${works++}`);
   const started = process.hrtime.bigint();
-  const { stdout } = await execa(process.execPath, [cli, '--toolchain', fixture.dir, '--work', work, '--cache', cache, '--jobs', '2', 'build', ...args], {
+  const { stdout } = await execa(cli, ['--toolchain', fixture.dir, '--work', work, '--cache', cache, '--jobs', '2', 'build', ...args], {
     env: { CI: '1' },
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;

@@ -44,7 +44,7 @@ try {
     'Package: bench-hermit\nVersion: 1.0-1\nArchitecture: all\nMaintainer: Bench <bench@example.org>\nDescription: benchmark tree\n',
   );
   const env = { ...process.env, SOURCE_DATE_EPOCH: '1672531200', CI: '1' };
-  const oursCommand = (out) => [process.execPath, [CLI, 'package', '--tree', tree, '--out', out, '--compress', 'xz']];
+  const oursCommand = (out) => [CLI, ['package', '--tree', tree, '--out', out, '--compress', 'xz']];
   const commands = {
     'dpkg-deb': (out) => ['dpkg-deb', ['-Zxz', '--root-owner-group', '-b', tree, path.join(out, 'bench.deb')]],
     ours: oursCommand,

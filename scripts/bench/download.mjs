@@ -36,7 +36,7 @@ export async function download({ rounds }) {
       rmSync(cache, { recursive: true, force: true });
       rmSync(curlOut, { force: true });
     };
-    const ours = () => run('node', [CLI, '--toolchain', toolchain, '--work', path.join(dir, 'work'), '--cache', cache, 'fetch']);
+    const ours = () => run(CLI, ['--toolchain', toolchain, '--work', path.join(dir, 'work'), '--cache', cache, 'fetch']);
     // The same job done with the usual tools: fetch, then check the checksum.
     const verified = await compare({ rounds, prepare, ours, theirs: () => run('sh', ['-c', 'curl -sf -o "$1" "$2" && sha256sum "$1" > /dev/null', 'sh', curlOut, server.url]) });
     const plain = await compare({ rounds, prepare, ours, theirs: () => run('curl', ['-sf', '-o', curlOut, server.url]) });

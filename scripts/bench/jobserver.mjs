@@ -54,7 +54,7 @@ export async function jobserver({ rounds }) {
       }
     },
     ours: async () => {
-      await run('node', [CLI, '--toolchain', toolchain, '--work', path.join(dir, 'work'), '--jobs', String(jobs), 'build']);
+      await run(CLI, ['--toolchain', toolchain, '--work', path.join(dir, 'work'), '--jobs', String(jobs), 'build']);
       peaks.ours.push(peak(events));
     },
     theirs: async () => {

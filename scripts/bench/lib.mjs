@@ -1,13 +1,16 @@
 // Shared helpers of the benchmark scripts: timing whole commands, alternating the two sides,
 // medians, and the table every script prints.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The CLI, run as users run it: as a program, which starts node with the flags of its first line. */
 export const CLI = path.join(REPO, 'bin', 'hermit-toolchain.js');
+/** Those flags, for a part of the CLI measured in a node of its own. */
+export const CLI_NODE_FLAGS = readFileSync(CLI, 'utf8').split('\n', 1)[0].split(/\s+/).slice(3);
 
 /** Runs a command to completion; rejects on a non-zero exit with its output. */
 export function run(command, args, options = {}) {

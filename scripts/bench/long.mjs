@@ -128,7 +128,7 @@ function runToFile(command, args, logFile, env, onTick) {
 /** Runs the CLI and reads its peak RSS (VmHWM) from /proc until it exits. */
 export async function buildWithOrchestrator(args, logFile) {
   let peakKiB = 0;
-  await runToFile(process.execPath, [CLI, ...args], logFile, { ...process.env, CI: '1' }, (pid) => {
+  await runToFile(CLI, [...args], logFile, { ...process.env, CI: '1' }, (pid) => {
     try {
       const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
@@ -165,7 +165,7 @@ export async function long({ cache, dir, keep }) {
   const jobs = os.availableParallelism();
   mkdirSync(dir, { recursive: true });
   const say = (line) => console.log(`[long ${new Date().toISOString().slice(11, 19)}] ${line}`);
-  await run(process.execPath, [CLI, '--cache', cache, '--work', path.join(dir, 'fetch'), 'fetch', '--offline']);
+  await run(CLI, ['--cache', cache, '--work', path.join(dir, 'fetch'), 'fetch', '--offline']);
 
   // The script first: were it to fail, that shows in minutes, not after the orchestrator's hour.
   const theirsWork = path.join(dir, 'theirs');

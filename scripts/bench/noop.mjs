@@ -9,11 +9,11 @@ async function synthetic(rounds, count) {
   const dir = tempDir();
   const { toolchain, makefile } = writeGraph(dir, dag(count));
   const ours = ['--toolchain', toolchain, '--work', path.join(dir, 'work'), '--cache', path.join(dir, 'cache'), 'build'];
-  await run('node', [CLI, ...ours, '--jobs', '2']);
+  await run(CLI, [...ours, '--jobs', '2']);
   await run('make', ['-s', '-j2', '-f', makefile, '-C', dir]);
   const samples = await compare({
     rounds,
-    ours: () => run('node', [CLI, ...ours]),
+    ours: () => run(CLI, [...ours]),
     theirs: () => run('make', ['-s', '-f', makefile, '-C', dir]),
   });
   return summarize(`no-op rebuild, ${count} synthetic recipes (${count * 2} tasks)`, samples, 'ms', { note: 'vs make on stamp files' });
@@ -29,17 +29,17 @@ async function realGraph(rounds, cache) {
   const empty = path.join(dir, 'empty');
   mkdirSync(empty);
   const base = ['--work', path.join(dir, 'work'), '--cache', cache];
-  const missing = await run('node', [CLI, ...base, 'fetch', '--offline']).then(
+  const missing = await run(CLI, [...base, 'fetch', '--offline']).then(
     () => [],
     (error) => [...String(error.message).matchAll(/\| ([a-z0-9.+-]+): git /g)].map((m) => m[1]),
   );
   const args = [...base, 'build', ...missing.flatMap((name) => ['--source', `${name}=${empty}`])];
-  await run('node', [CLI, ...args, '--touch']);
-  const graph = JSON.parse(await run('node', [CLI, ...base, 'graph', '--format', 'json']));
+  await run(CLI, [...args, '--touch']);
+  const graph = JSON.parse(await run(CLI, [...base, 'graph', '--format', 'json']));
   const { makefile } = writeGraph(path.join(dir, 'make'), graph.recipes.map((r) => ({ name: r.name, needs: r.needs })));
   const make = ['-s', '-f', makefile, '-C', path.join(dir, 'make')];
   await run('make', make);
-  const samples = await compare({ rounds, ours: () => run('node', [CLI, ...args]), theirs: () => run('make', make) });
+  const samples = await compare({ rounds, ours: () => run(CLI, [...args]), theirs: () => run('make', make) });
   return summarize(`no-op rebuild, this repository's toolchain (${graph.recipes.length} recipes)`, samples, 'ms', {
     note: `vs make on stamp files${missing.length ? `; ${missing.length} git sources given as --source` : ''}`,
   });

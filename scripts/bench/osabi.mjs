@@ -48,14 +48,14 @@ export async function osabi({ rounds, copies = 20, source = LIBC }) {
     check(`before ${side}`);
     name = next();
   };
-  const ours = () => run('node', [CLI, 'osabi', '--set', name, ...files]);
+  const ours = () => run(CLI, ['osabi', '--set', name, ...files]);
   const theirs = () => run('elfedit', ['--output-osabi', name, ...files]);
   // Some machines (this project's sandboxes among them) set NODE_EXTRA_CA_CERTS for npm: node
   // then parses that CA bundle at every start, before any of our code runs. When it is set, our
   // side is also measured without it (node's default start), and both rows are printed.
   const extraCaCerts = Boolean(process.env.NODE_EXTRA_CA_CERTS);
   const defaultEnv = { env: { NODE_EXTRA_CA_CERTS: undefined } };
-  const oursDefault = () => run('node', [CLI, 'osabi', '--set', name, ...files], defaultEnv);
+  const oursDefault = () => run(CLI, ['osabi', '--set', name, ...files], defaultEnv);
 
   // Warm-up, not counted: the page cache, and node's first start.
   for (const fn of [theirs, ours]) {
@@ -71,7 +71,7 @@ export async function osabi({ rounds, copies = 20, source = LIBC }) {
   const bare = [];
   const bareDefault = [];
   for (let round = 0; round < rounds; round++) {
-    help.push(await time(() => run('node', [CLI, '--help'])));
+    help.push(await time(() => run(CLI, ['--help'])));
     bare.push(await time(() => run('node', ['-e', '0'])));
     if (extraCaCerts) bareDefault.push(await time(() => run('node', ['-e', '0'], defaultEnv)));
   }

@@ -28,7 +28,7 @@ writeFileSync(
 const hook = path.join(dir, 'peak.cjs');
 writeFileSync(hook, "process.on('exit', () => require('fs').writeFileSync(process.env.PEAK_FILE, String(process.resourceUsage().maxRSS)));\n");
 const peakFile = path.join(dir, 'peak');
-await run('node', ['-r', hook, cli, '--toolchain', path.join(dir, 'toolchain'), '--work', path.join(dir, 'work'), '--cache', path.join(dir, 'cache'), 'build', '--no-artifact-cache'], { env: { PEAK_FILE: peakFile } });
+await run(cli, ['--toolchain', path.join(dir, 'toolchain'), '--work', path.join(dir, 'work'), '--cache', path.join(dir, 'cache'), 'build', '--no-artifact-cache'], { env: { PEAK_FILE: peakFile, NODE_OPTIONS: `--require ${hook}` } });
 const peakMiB = Number(execFileSync('cat', [peakFile]).toString()) / 1024;
 const out = path.join(dir, 'work/out');
 const deb = readdirSync(out).find((name) => name.endsWith('.deb'));

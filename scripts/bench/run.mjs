@@ -57,7 +57,7 @@ async function section(title, fn) {
 
 // The real sources (Debian's copies when upstream is unreachable) for the no-op of our own graph.
 await section('fetching the real sources for the no-op rebuild', async () => {
-  await run(process.execPath, [CLI, '--cache', cache, '--work', tempDir(), 'fetch', 'binutils', 'gcc-compilers', 'newlib']).catch((error) => {
+  await run(CLI, ['--cache', cache, '--work', tempDir(), 'fetch', 'binutils', 'gcc-compilers', 'newlib']).catch((error) => {
     console.error(`  (some sources could not be fetched: ${error.message.split('\n').find((l) => l.startsWith('error')) ?? 'see above'})`);
   });
   return [];

@@ -17,7 +17,7 @@ async function measure(rounds, nodes, name) {
       rmSync(work, { recursive: true, force: true });
       rmSync(path.join(dir, 'stamps'), { recursive: true, force: true });
     },
-    ours: () => run('node', [CLI, '--toolchain', toolchain, '--work', work, '--cache', path.join(dir, 'cache'), '--jobs', '2', 'build', '--no-artifact-cache']),
+    ours: () => run(CLI, ['--toolchain', toolchain, '--work', work, '--cache', path.join(dir, 'cache'), '--jobs', '2', 'build', '--no-artifact-cache']),
     theirs: () => run('make', ['-s', '-j2', '-f', makefile, '-C', dir]),
   });
   return summarize(name, samples, 'ms', { note: 'vs make -j2 on the same DAG' });

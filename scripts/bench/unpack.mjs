@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, median, run, standalone, tempDir, time } from './lib.mjs';
+import { CLI_NODE_FLAGS, REPO, median, run, standalone, tempDir, time } from './lib.mjs';
 
 const TARBALLS = [
   { name: 'gcc', file: /^gcc-12\.2\.0(-dfsg)?\.tar\.xz$/, deb: 'gcc-12-source' },
@@ -73,7 +73,7 @@ export async function unpack({ rounds, cache }) {
         if (side === 'theirs') execFileSync('mkdir', ['-p', theirs]);
         // Neither side pays for writing back what the one before left in the page cache.
         execFileSync('sync');
-        const argv = side === 'ours' ? [process.execPath, '--input-type=module', '-e', OURS, archive, ours] : ['tar', '-xJf', archive, '-C', theirs];
+        const argv = side === 'ours' ? [process.execPath, ...CLI_NODE_FLAGS, '--input-type=module', '-e', OURS, archive, ours] : ['tar', '-xJf', archive, '-C', theirs];
         let printed = '';
         samples[side].push(await time(async () => (printed = await run(TIME, ['-f', 'cpu %U %S', ...argv]))));
         // CPU seconds of the whole tree of processes (node, xz, tar): less at the mercy of the load than wall time.

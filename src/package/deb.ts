@@ -55,12 +55,13 @@ export interface DataMember extends DataSummary {
 }
 
 /**
- * Gives what is stored in place of a file (e.g. a stripped copy), given its archive path, or
- * undefined to store it as it is. Called once per file in archive order; not called for hard
- * links. A file stored as it is streams into the package, a piece at a time: memory does not
- * grow with the size of a file.
+ * Gives what is stored in place of a file (e.g. a stripped copy), given its archive path: its
+ * contents, or a file to read them from (read before the hook is called again, so one scratch
+ * file can serve every entry), or undefined to store the file as it is. Called once per file in
+ * archive order; not called for hard links. Files stream into the package a piece at a time:
+ * memory does not grow with the size of a file.
  */
-export type ContentHook = (entry: TreeEntry, archivePath: string) => Promise<Uint8Array | undefined>;
+export type ContentHook = (entry: TreeEntry, archivePath: string) => Promise<Uint8Array | string | undefined>;
 
 /** The pieces a file on disk is streamed in. */
 const FILE_PIECE = 1 << 20;

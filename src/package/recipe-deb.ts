@@ -199,16 +199,18 @@ export async function buildRecipePackage(options: RecipePackageOptions): Promise
   const fileName = debFileName(spec.name, version, architecture);
   const file = path.join(options.outDir, fileName);
   // The compressed data.tar waits beside the package: a gcc-sized one is not held in memory.
+  // So does each stripped binary, which is streamed from there like any file.
   const dataFile = `${file}.data-${process.pid}`;
+  const strippedFile = `${file}.stripped-${process.pid}`;
   try {
     const data = await writeDataMemberTo(dataFile, withParents(entries, epoch), packOptions, async (entry) => {
       if (!hostBinaries.has(entry.path) || typeof entry.source !== 'string') return undefined;
       try {
-        // Only the headers are read to decide, and only the stripped copy is read whole: the
-        // unstripped file can be ten times its size.
+        // Only the headers are read to decide.
         if (!(await fileHasDebugOrSymbols(entry.source))) return undefined;
         stripped += 1;
-        return await stripHostBinary(entry.source, entry.path);
+        await stripHostBinary(entry.source, entry.path, strippedFile);
+        return strippedFile;
       } catch (error) {
         throw new PackageError(`/${entry.path}: ${describeError(error)}`, [], { cause: error });
       }
@@ -248,5 +250,6 @@ export async function buildRecipePackage(options: RecipePackageOptions): Promise
     return { file, name: spec.name, version, architecture, ...written };
   } finally {
     await rm(dataFile, { force: true });
+    await rm(strippedFile, { force: true });
   }
 }

@@ -171,13 +171,13 @@ const STDERR_KEPT = 16 * 1024;
 
 /**
  * Starts a helper tool (not a step: no log, no process group, the environment inherited with
- * `env` applied, where undefined removes a variable). Its stdin is a pipe or a file; its stdout
- * a pipe or nothing.
+ * `env` applied, where undefined removes a variable). Its stdin and stdout are pipes or nothing:
+ * a tool reading a file is given its name (execa would pass the file through node's buffers).
  */
 export async function startTool(
   argv: readonly string[],
   options: {
-    readonly stdin: 'pipe' | { readonly file: string } | 'ignore';
+    readonly stdin: 'pipe' | 'ignore';
     readonly stdout: 'pipe' | 'ignore';
     readonly env?: Readonly<Record<string, string | undefined>>;
     /** Ends the tool (SIGTERM) when the task it works for is cancelled. */
@@ -187,9 +187,8 @@ export async function startTool(
   const { execa } = await import('execa');
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries({ ...process.env, ...options.env })) if (value !== undefined) env[name] = value;
-  const input = typeof options.stdin === 'string' ? { stdin: options.stdin } : { inputFile: options.stdin.file };
   const cancel = options.signal ? { cancelSignal: options.signal } : {};
-  const child = execa(argv[0]!, argv.slice(1), { ...input, ...cancel, stdout: options.stdout, stderr: 'pipe', env, extendEnv: false, buffer: false, reject: false });
+  const child = execa(argv[0]!, argv.slice(1), { stdin: options.stdin, ...cancel, stdout: options.stdout, stderr: 'pipe', env, extendEnv: false, buffer: false, reject: false });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     if (stderr.length < STDERR_KEPT) stderr += chunk.toString('utf8').slice(0, STDERR_KEPT - stderr.length);

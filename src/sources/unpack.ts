@@ -41,8 +41,9 @@ export class NoRoomToUnpack extends UnpackError {
 }
 
 /**
- * The decompressor of each compressed format, reading the archive on its stdin. gzip gets -f so
- * that a plain tar named .tar.gz still unpacks (it copies what is not gzip through unchanged).
+ * The decompressor of each compressed format, given the archive's name (it reads the file itself;
+ * only what it writes passes through node). gzip gets -f so that a plain tar named .tar.gz still
+ * unpacks (it copies what is not gzip through unchanged).
  */
 const DECOMPRESSOR: Partial<Record<Format, readonly string[]>> = {
   'tar.gz': ['gzip', '-dcf'],
@@ -100,7 +101,7 @@ function toolError(archive: string, failure: StepFailure, exit: ToolExit): Unpac
 async function extractTar(archive: string, format: Format, into: string, guard: EntryGuard, log?: (line: string) => void, signal?: AbortSignal): Promise<void> {
   const decompressor = DECOMPRESSOR[format];
   const [source, tar] = await Promise.all([
-    decompressor ? startTool(decompressor, { stdin: { file: archive }, stdout: 'pipe', signal }) : undefined,
+    decompressor ? startTool([...decompressor, '--', archive], { stdin: 'ignore', stdout: 'pipe', signal }) : undefined,
     startTool([...TAR, '-C', into], { stdin: 'pipe', stdout: 'ignore', env: TAR_ENV, signal }),
   ]);
   const filter = new TarStreamFilter((member) => {

@@ -86,12 +86,13 @@ describe('running a step', () => {
 });
 
 describe('a helper tool', () => {
-  it('reads a file on its stdin and gives its stdout as a stream, with the environment changed as asked', async () => {
+  it('gives its stdout as a stream, with its stdin closed and the environment changed as asked', async () => {
     const dir = await tempDir();
     writeFileSync(path.join(dir, 'in'), 'from the file\n');
     process.env.HT_TOOL_DROPPED = 'x';
     try {
-      const tool = await startTool(['sh', '-c', 'cat; echo "$HT_TOOL_SET ${HT_TOOL_DROPPED-unset}"'], { stdin: { file: path.join(dir, 'in') }, stdout: 'pipe', env: { HT_TOOL_SET: 'set', HT_TOOL_DROPPED: undefined } });
+      const script = 'cat "$1"; cat; echo "$HT_TOOL_SET ${HT_TOOL_DROPPED-unset}"';
+      const tool = await startTool(['sh', '-c', script, 'sh', path.join(dir, 'in')], { stdin: 'ignore', stdout: 'pipe', env: { HT_TOOL_SET: 'set', HT_TOOL_DROPPED: undefined } });
       expect(await text(tool.stdout!)).toBe('from the file\nset unset\n');
       expect(await tool.exit).toEqual({ failure: undefined, signal: undefined, stderr: '' });
     } finally {
