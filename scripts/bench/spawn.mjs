@@ -12,7 +12,7 @@ const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 const STEPS = 200;
 
 const viaNode = () => new Promise((resolve, reject) => spawn('true', [], { stdio: 'ignore', detached: true }).on('exit', resolve).on('error', reject));
-const viaSpawner = async () => (await spawnStep({ argv: ['true'], cwd: '/', logFile: '/dev/null', env }, [])).exited;
+const viaSpawner = async () => (await spawnStep({ argv: ['true'], cwd: '/', folders: [], logFile: '/dev/null', note: '', env }, [])).exited;
 
 /** Milliseconds per step, `parallel` steps at a time. */
 async function perStep(start, parallel) {
