@@ -1,8 +1,8 @@
 import { realpath, symlink } from 'node:fs/promises';
-import { emptyFolder } from '../folders.js';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { which } from '../process/which.js';
+import { emptyFolder } from '../folders.js';
 
 /** Host compiler names wrapped when they exist. */
 export const HOST_COMPILERS = ['cc', 'gcc', 'c++', 'g++', 'clang', 'clang++'] as const;

@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { emptyFolder } from '../folders.js';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../errors.js';
 import { exists } from '../exists.js';
 import { withFileLock } from '../process/lock.js';
 import { sha256Hex } from '../hash.js';
+import { emptyFolder } from '../folders.js';
 
 /** A git source pinned by commit: the commit is the checksum. */
 export interface GitPin {

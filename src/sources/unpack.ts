@@ -1,6 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
-import { emptyFolder } from '../folders.js';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { text } from 'node:stream/consumers';
@@ -10,6 +9,7 @@ import { UserError, describeError } from '../errors.js';
 import { TarFormatError, TarStreamFilter } from '../formats/tar-stream.js';
 import { startTool, type StepFailure, type ToolExit } from '../process/run.js';
 import { EntryGuard, UnsafeArchive } from './entry-rules.js';
+import { emptyFolder } from '../folders.js';
 
 export { UnsafeArchive };
 

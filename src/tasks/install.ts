@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
-import { removeIfThere } from '../folders.js';
 import { expandRecipeSteps, recipeOf } from './context.js';
 import { whereFields, type TaskKindModule } from './kind.js';
 import { exists } from '../exists.js';
 import { runSteps, stageIfFirst } from './steps.js';
+import { removeIfThere } from '../folders.js';
 
 /** install: the recipe's install steps, into an empty image. */
 export const install: TaskKindModule = {
