@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO, runCli } from '../support/cli.js';
+import { execa } from 'execa';
+import { CLI, REPO, runCli } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
 
 describe('bin/hermit-toolchain.js', () => {
@@ -28,6 +29,16 @@ describe('bin/hermit-toolchain.js', () => {
     expect(second.stdout).toBe(first.stdout);
     expect(readdirSync(cacheDir)).toEqual([file]);
     expect(readFileSync(path.join(cacheDir, file!)).length).toBeGreaterThan(10_000);
+  }, 30_000);
+
+  it('starts node with the flags of its first line when run as a program', async () => {
+    const dir = await tempDir();
+    const hook = path.join(dir, 'flags.cjs');
+    writeFileSync(hook, "require('fs').writeFileSync(process.env.FLAGS_FILE, JSON.stringify(process.execArgv));\n");
+    const flagsFile = path.join(dir, 'flags.json');
+    const result = await execa(CLI, ['list', '--help'], { reject: false, env: { NODE_OPTIONS: `--require ${hook}`, FLAGS_FILE: flagsFile } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(flagsFile, 'utf8'))).toContain('--max-semi-space-size=1');
   }, 30_000);
 
   it('works without a writable cache folder', async () => {
