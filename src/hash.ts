@@ -21,9 +21,9 @@ const READ_SIZE = 1024 * 1024;
 
 /**
  * Hands a file's bytes to `use`, a piece at a time, through one buffer that is filled again for
- * the next piece: a stream would allocate a new one per 64 KiB, and node frees those only at its
- * next garbage collection, which an 80 MB tarball hashed in a fraction of a second leaves tens of
- * MiB late. `use` must be done with a piece when it returns.
+ * the next piece: a stream allocates a new one per 64 KiB, which node frees only at a later
+ * garbage collection, so hashing an 80 MB tarball left tens of MiB of them waiting. `use` must be
+ * done with a piece when it returns.
  */
 async function readPieces(file: string, use: (piece: Buffer) => void): Promise<void> {
   const handle = await open(file, 'r');
