@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 
 /** The hex digest of bytes in memory; apt indexes and md5sums also ask for md5 and sha1. */
@@ -25,18 +25,32 @@ const READ_SIZE = 1024 * 1024;
  * garbage collection, so hashing an 80 MB tarball left tens of MiB of them waiting. `use` must be
  * done with a piece when it returns.
  */
-async function readPieces(file: string, use: (piece: Buffer) => void): Promise<void> {
+async function readPieces(file: string, use: (piece: Buffer) => void | Promise<void>): Promise<void> {
   const handle = await open(file, 'r');
   try {
     const buffer = Buffer.allocUnsafeSlow(READ_SIZE);
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, READ_SIZE, null);
       if (bytesRead === 0) return;
-      use(buffer.subarray(0, bytesRead));
+      await use(buffer.subarray(0, bytesRead));
     }
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Appends a file's bytes to `out` and feeds them to `hash` on the way, through one buffer (see
+ * readPieces); a package's data member is copied into the .deb so. Returns how many were copied.
+ */
+export async function copyHashed(file: string, out: FileHandle, hash: Hash): Promise<number> {
+  let copied = 0;
+  await readPieces(file, async (piece) => {
+    hash.update(piece);
+    await out.write(piece);
+    copied += piece.length;
+  });
+  return copied;
 }
 
 /**
@@ -45,7 +59,7 @@ async function readPieces(file: string, use: (piece: Buffer) => void): Promise<v
  * download goes on from its partial file, a source override covers a whole tree.
  */
 export async function hashFileInto(file: string, hash: Hash): Promise<void> {
-  await readPieces(file, (piece) => hash.update(piece));
+  await readPieces(file, (piece) => void hash.update(piece));
 }
 
 /** Several digests of a file in one read (an apt index lists md5 and sha256). */

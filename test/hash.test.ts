@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { HashingStream, digestHex, hashFile, hashFileAll, hashFileInto, sha256Hex } from '../src/hash.js';
+import { HashingStream, copyHashed, digestHex, hashFile, hashFileAll, hashFileInto, sha256Hex } from '../src/hash.js';
 import { tempDir } from './support/tmp.js';
 
 const reference = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -27,6 +28,24 @@ describe('hashing', () => {
     hash.update('and the rest');
     expect(hash.digest('hex')).toBe(reference(Buffer.concat([body, Buffer.from('and the rest')])));
     expect(await hashFileAll(file, ['md5', 'sha256'])).toEqual({ md5: createHash('md5').update(body).digest('hex'), sha256: reference(body) });
+  });
+
+  it('copies a file after what was written before, hashing what it copies', async () => {
+    const dir = await tempDir();
+    const from = path.join(dir, 'from');
+    const body = Buffer.from(Array.from({ length: 1_500_000 }, (_, i) => (i * 13 + (i >> 20)) & 0xff));
+    writeFileSync(from, body);
+    const to = path.join(dir, 'to');
+    const out = await open(to, 'w');
+    const hash = createHash('sha256');
+    try {
+      await out.write(Buffer.from('head'));
+      expect(await copyHashed(from, out, hash)).toBe(body.length);
+    } finally {
+      await out.close();
+    }
+    expect(readFileSync(to)).toEqual(Buffer.concat([Buffer.from('head'), body]));
+    expect(hash.digest('hex')).toBe(reference(body));
   });
 
   it('hashes and counts what passes through, telling the running count', async () => {

@@ -1,8 +1,6 @@
-import { createReadStream, createWriteStream } from 'node:fs';
 import type { Hash } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
-import { HashingStream, startHash } from '../hash.js';
+import { copyHashed, startHash } from '../hash.js';
 import { AR_MAGIC, memberHeader, memberPadding } from '../formats/ar.js';
 import { archiveEnd, entryHeader, padding, writeTar, type TarHeader } from '../formats/tar.js';
 import { memberSuffix, type Compression } from '../formats/compression.js';
@@ -230,19 +228,22 @@ export async function writeDeb(file: string, control: Uint8Array, dataFile: stri
   ]);
   const temp = `${file}.tmp-${process.pid}`;
   // Hashed on the way out: the caller reports the package's sha256 without reading it again.
-  const hasher = new HashingStream();
+  const hash = startHash('sha256');
+  const tail = memberPadding(dataSize);
   try {
-    await pipeline(
-      (async function* () {
-        yield head;
-        yield* createReadStream(dataFile);
-        yield memberPadding(dataSize);
-      })(),
-      hasher,
-      createWriteStream(temp),
-    );
+    const out = await open(temp, 'w');
+    try {
+      hash.update(head);
+      await out.write(head);
+      const copied = await copyHashed(dataFile, out, hash);
+      if (copied !== dataSize) throw new Error(`${dataFile} changed size while it was copied into ${file}`);
+      hash.update(tail);
+      await out.write(tail);
+    } finally {
+      await out.close();
+    }
     await rename(temp, file);
-    return { size: hasher.bytes, sha256: hasher.digest() };
+    return { size: head.length + dataSize + tail.length, sha256: hash.digest('hex') };
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
