@@ -33,11 +33,11 @@ ensure_node
 echo "bootstrap: npm ci"
 npm ci --no-audit --no-fund
 
-cli=(bin/hermit-toolchain.js "${global_args[@]}")
+cli=(bin/hermit-toolchain.cjs "${global_args[@]}")
 echo "bootstrap: hermit-toolchain doctor"
 if ! "${cli[@]}" doctor; then
   echo "bootstrap: hermit-toolchain doctor --fix"
-  as_root "$(command -v node)" bin/hermit-toolchain.js "${global_args[@]}" doctor --fix
+  as_root "$(command -v node)" bin/hermit-toolchain.cjs "${global_args[@]}" doctor --fix
 fi
 
 # Every source first: what cannot be fetched is said in one line, with the way out.
@@ -54,7 +54,7 @@ echo "bootstrap: hermit-toolchain build ${build_args[*]}"
 
 if $install; then
   echo "bootstrap: hermit-toolchain bootstrap --from $work/out"
-  as_root "$(command -v node)" bin/hermit-toolchain.js "${global_args[@]}" bootstrap --from "$work/out"
+  as_root "$(command -v node)" bin/hermit-toolchain.cjs "${global_args[@]}" bootstrap --from "$work/out"
 else
   echo "bootstrap: packages and apt index in $work/out; install them here with:"
   echo "  sudo npx hermit-toolchain bootstrap --from $work/out"

@@ -33,7 +33,7 @@ rm -rf "$work/build" "$work/tools" "$work/root" "$work/check" "$work/extra"
 mkdir -p "$work/check"
 
 [[ -f $repo/dist/cli.js ]] || (cd "$repo" && npm run build --silent)
-ht() { "$repo/bin/hermit-toolchain.js" --work "$work/build" --jobs "$jobs" "$@"; }
+ht() { "$repo/bin/hermit-toolchain.cjs" --work "$work/build" --jobs "$jobs" "$@"; }
 target=x86_64-hermit
 osabi_name=$(sed -n 's/^osabi: *//p' "$repo/toolchain.yaml" 2>/dev/null || true)
 osabi_name=${osabi_name:-Standalone}

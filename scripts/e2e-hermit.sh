@@ -44,7 +44,7 @@ work=$(mkdir -p "$work" && cd "$work" && pwd)
 rm -rf "$work/build" "$work/root" "$work/check"
 mkdir -p "$work/check/logs"
 [[ -f $repo/dist/cli.js ]] || (cd "$repo" && npm run build --silent)
-ht() { "$repo/bin/hermit-toolchain.js" "${global_args[@]}" --work "$work/build" --jobs "$jobs" "$@"; }
+ht() { "$repo/bin/hermit-toolchain.cjs" "${global_args[@]}" --work "$work/build" --jobs "$jobs" "$@"; }
 target=x86_64-hermit
 for tool in qemu-system-x86_64 timeout setsid; do
   command -v "$tool" > /dev/null || { echo "e2e-hermit: $tool is missing (apt-get install qemu-system-x86 coreutils util-linux)" >&2; exit 1; }

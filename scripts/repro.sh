@@ -36,7 +36,7 @@ build() {
   mkdir -p "$dir/tmp"
   started=$(date +%s)
   echo "repro: $name build in $dir (umask $mask)"
-  if ! (umask "$mask" && TMPDIR=$dir/tmp "$repo/bin/hermit-toolchain.js" "${global[@]}" --work "$dir" \
+  if ! (umask "$mask" && TMPDIR=$dir/tmp "$repo/bin/hermit-toolchain.cjs" "${global[@]}" --work "$dir" \
     build "$cache_flag" "${recipes[@]}" > "$dir.log" 2>&1); then
     echo "repro: the $name build failed; its output: $dir.log" >&2
     tail -5 "$dir.log" >&2

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
  * other.
  */
 const LAYERS: readonly (readonly string[])[] = [
-  ['errors.ts', 'exists.ts', 'folders.ts', 'hash.ts', 'sparse-file.ts'],
+  ['builtins.ts', 'errors.ts', 'exists.ts', 'folders.ts', 'hash.ts', 'sparse-file.ts'],
   ['formats'],
   ['net', 'process', 'elfedit'],
   ['recipes'],

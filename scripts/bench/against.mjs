@@ -5,14 +5,16 @@
 //   node scripts/bench/against.mjs --against DIR [--rounds N] [--json FILE]
 //
 // DIR is a checkout with its dist/ built (npm run build).
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { dag, writeGraph } from './graphs.mjs';
 import { CLI, compare, run, standalone, summarize, tempDir } from './lib.mjs';
 
 const at = process.argv.indexOf('--against');
 if (at < 0) throw new Error('usage: against.mjs --against DIR [--rounds N]');
-const other = path.join(path.resolve(process.argv[at + 1]), 'bin', 'hermit-toolchain.js');
+// Checkouts from before the CLI's entry became CommonJS have bin/hermit-toolchain.js.
+const otherBin = path.join(path.resolve(process.argv[at + 1]), 'bin');
+const other = ['hermit-toolchain.cjs', 'hermit-toolchain.js'].map((name) => path.join(otherBin, name)).find((file) => existsSync(file)) ?? path.join(otherBin, 'hermit-toolchain.cjs');
 
 /** One toolchain of synthetic recipes per side, so that neither sees the other's state. */
 function sides(count) {

@@ -7,10 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The CLI, run as users run it: as a program, which starts node with the flags of its first line. */
-export const CLI = path.join(REPO, 'bin', 'hermit-toolchain.js');
-/** Those flags, for a part of the CLI measured in a node of its own. */
-export const CLI_NODE_FLAGS = readFileSync(CLI, 'utf8').split('\n', 1)[0].split(/\s+/).slice(3);
+/** The CLI, run as users run it: as a program. */
+export const CLI = path.join(REPO, 'bin', 'hermit-toolchain.cjs');
 
 /** Runs a command to completion; rejects on a non-zero exit with its output. */
 export function run(command, args, options = {}) {

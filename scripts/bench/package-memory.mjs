@@ -3,7 +3,7 @@
 // a 120 MB data file of random bytes (which xz cannot shrink), built and packaged by
 // `build --no-artifact-cache`. Prints node's own peak RSS (getrusage of the CLI process, not its
 // children: xz and strip have their own) and the package's size. Takes a minute or two.
-// `--cli PATH` measures another build of the CLI (an older checkout's bin/hermit-toolchain.js).
+// `--cli PATH` measures another build of the CLI (an older checkout's bin/hermit-toolchain.cjs).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI_NODE_FLAGS, REPO, median, run, standalone, tempDir, time } from './lib.mjs';
+import { REPO, median, run, standalone, tempDir, time } from './lib.mjs';
 
 const TARBALLS = [
   { name: 'gcc', file: /^gcc-12\.2\.0(-dfsg)?\.tar\.xz$/, deb: 'gcc-12-source' },
@@ -42,9 +42,10 @@ function tarball({ file, deb }, cache) {
 /** GNU time, for the CPU time of each side with its children. */
 const TIME = '/usr/bin/time';
 
-/** Our unpack, alone in a node process; prints its peak RSS in KiB. */
+/** Our unpack, alone in a node process, its young generation bounded as the CLI bounds it; prints its peak RSS in KiB. */
 const OURS = `
 const { unpackArchive } = await import(${JSON.stringify(path.join(REPO, 'dist/sources/unpack.js'))});
+(await import('node:v8')).default.setFlagsFromString('--semi-space-growth-factor=1');
 const [archive, dest] = process.argv.slice(1);
 await unpackArchive(archive, { dest, temp: dest + '.unpacking' });
 console.log(process.resourceUsage().maxRSS);
@@ -73,7 +74,7 @@ export async function unpack({ rounds, cache }) {
         if (side === 'theirs') execFileSync('mkdir', ['-p', theirs]);
         // Neither side pays for writing back what the one before left in the page cache.
         execFileSync('sync');
-        const argv = side === 'ours' ? [process.execPath, ...CLI_NODE_FLAGS, '--input-type=module', '-e', OURS, archive, ours] : ['tar', '-xJf', archive, '-C', theirs];
+        const argv = side === 'ours' ? [process.execPath, '--input-type=module', '-e', OURS, archive, ours] : ['tar', '-xJf', archive, '-C', theirs];
         let printed = '';
         samples[side].push(await time(async () => (printed = await run(TIME, ['-f', 'cpu %U %S', ...argv]))));
         // CPU seconds of the whole tree of processes (node, xz, tar): less at the mercy of the load than wall time.

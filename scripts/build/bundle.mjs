@@ -7,6 +7,7 @@
 // PACKAGE_ROOT resolves the same from both.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -52,8 +53,23 @@ module.exports = function (...args) {
   },
 };
 
+// commander loads child_process for subcommands that are programs of their own, which this CLI
+// has none of; node's child_process brings its sockets and datagrams with it, which a command
+// that starts no process (a no-op build) would load for nothing. Loaded when first used instead.
+const lazyChildProcessInCommander = {
+  name: 'lazy-child-process-in-commander',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!text.includes(eager)) throw new Error(`${args.path}: commander no longer loads child_process as this plugin expects`);
+      return { contents: text.replace(eager, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"), loader: 'js' };
+    });
+  },
+};
+
 await build({
-  plugins: [zodInEnglishOnly, lazyTlsSocketClass],
+  plugins: [zodInEnglishOnly, lazyTlsSocketClass, lazyChildProcessInCommander],
   entryPoints: [path.join(dist, 'cli.js')],
   outfile: path.join(dist, 'bundle', 'cli.cjs'),
   bundle: true,

@@ -25,10 +25,14 @@ export async function cleanCommand(recipes: string[], options: GlobalOptions): P
       return 0;
     }
     const state = new TaskState(layout);
-    for (const name of recipes) {
-      await state.forgetRecipe(name);
-      for (const dir of layout.recipeDirs(name)) await rm(dir, { recursive: true, force: true });
-      process.stdout.write(`cleaned ${name}\n`);
+    try {
+      for (const name of recipes) {
+        await state.forgetRecipe(name);
+        for (const dir of layout.recipeDirs(name)) await rm(dir, { recursive: true, force: true });
+        process.stdout.write(`cleaned ${name}\n`);
+      }
+    } finally {
+      state.close();
     }
     return 0;
   } finally {

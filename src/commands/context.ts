@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { defaultCacheDir } from '../cache/settings.js';
+import { sha256Hex } from '../hash.js';
 import { PROFILE_FILE, loadProfile, loadToolchain, type Toolchain } from '../recipes/load.js';
 import { mirrorUrl, type Profile } from '../recipes/profile.js';
 
@@ -37,9 +38,10 @@ export function parseJobs(value: string | undefined): number {
 export async function resolveContext(options: GlobalOptions): Promise<CommandContext> {
   const toolchainDir = path.resolve(options.toolchain ?? PACKAGE_ROOT);
   const workDir = path.resolve(options.work ?? 'build');
+  const cacheDir = path.resolve(options.cache ?? defaultCacheDir());
   const loaded = await loadToolchain(toolchainDir, {
     profileFile: profileFileOf(options),
-    parseCache: path.join(workDir, 'state', 'recipes.json'),
+    parseCache: parseCacheFile(cacheDir, toolchainDir),
   });
   // Premirrors change where sources come from, never what they are (each is verified), so they
   // are not part of any key.
@@ -48,9 +50,18 @@ export async function resolveContext(options: GlobalOptions): Promise<CommandCon
   return {
     toolchain,
     workDir,
-    cacheDir: path.resolve(options.cache ?? defaultCacheDir()),
+    cacheDir,
     jobs: parseJobs(options.jobs),
   };
+}
+
+/**
+ * The parsed recipes live in the cache folder, one file per toolchain folder, rather than in the
+ * work directory: a fresh work directory (a CI job, `clean`) would otherwise parse every YAML
+ * file again, and entries are keyed by their text, so any work directory can use them.
+ */
+export function parseCacheFile(cacheDir: string, toolchainDir: string): string {
+  return path.join(cacheDir, 'recipes', `${sha256Hex(toolchainDir).slice(0, 16)}.json`);
 }
 
 /** `--config FILE`, which must exist, or undefined for the toolchain's own (optional) profile. */

@@ -348,6 +348,7 @@ export async function executeBuild(prepared: Prepared, options: ExecuteOptions =
     return outcome;
   } finally {
     steps.close();
+    ctx.state.close();
     jobserver?.close();
     await unlock();
   }

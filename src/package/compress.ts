@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { PassThrough, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip, gunzipSync, constants as zlib } from 'node:zlib';
+import { zlib } from '../builtins.js';
 import { HermitError, describeError } from '../errors.js';
 import type { Compression } from '../formats/compression.js';
 
@@ -105,7 +105,8 @@ function identity(sink: Sink): Compressor<Buffer | undefined> {
 
 /** gzip through node's zlib at level 9: no name and mtime 0 in the header, so deterministic. */
 function gzip(sink: Sink): Compressor<Buffer | undefined> {
-  return inProcess(createGzip({ level: 9, memLevel: 8, strategy: zlib.Z_DEFAULT_STRATEGY }), sink);
+  const { createGzip, constants } = zlib();
+  return inProcess(createGzip({ level: 9, memLevel: 8, strategy: constants.Z_DEFAULT_STRATEGY }), sink);
 }
 
 function external(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, sink: Sink = {}): Compressor<Buffer | undefined> {
@@ -201,7 +202,7 @@ export async function compressBuffer(data: Uint8Array, compression: Compression,
 /** Decompresses a whole member (reading packages back). */
 export async function decompressBuffer(data: Uint8Array, compression: Compression): Promise<Buffer> {
   if (compression === 'none') return Buffer.from(data);
-  if (compression === 'gz') return gunzipSync(data);
+  if (compression === 'gz') return zlib().gunzipSync(data);
   const decompressor = external(compression === 'xz' ? ['xz', '--decompress', '--stdout'] : ['zstd', '--decompress', '--stdout', '--quiet']);
   try {
     await decompressor.write(data);

@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { zlib } from '../builtins.js';
 
 /**
  * The files every package gets besides its image, under /usr/share (outside the prefix, where
@@ -81,7 +81,7 @@ export function changelogText(inputs: DocInputs): string {
 
 /** gzip -9n: no file name and mtime 0 in the header, so the same text gives the same bytes. */
 export function gzipDeterministic(data: string | Uint8Array): Buffer {
-  return gzipSync(data, { level: 9 });
+  return zlib().gzipSync(data, { level: 9 });
 }
 
 export interface OverrideInputs {

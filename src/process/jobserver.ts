@@ -1,5 +1,5 @@
 import { constants, closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { childProcess } from '../builtins.js';
 import { closeSpawner } from './spawner.js';
 import { HermitError } from '../errors.js';
 import type { Budget } from './budget.js';
@@ -8,6 +8,8 @@ import type { Budget } from './budget.js';
 export const JOBSERVER_CHILD_FDS = [3, 4] as const;
 
 const TOKEN = Buffer.from('+');
+/** Where a token read from the pipe goes (its value does not matter). */
+const TAKEN = Buffer.alloc(1);
 const POLL_MIN_MS = 5;
 const POLL_MAX_MS = 50;
 
@@ -16,7 +18,7 @@ export class JobserverError extends HermitError {}
 /** mkfifo(1), since Node has no mkfifo(3); its failure said in one line. */
 function makeFifo(fifo: string): void {
   try {
-    execFileSync('mkfifo', ['-m', '600', fifo], { stdio: ['ignore', 'ignore', 'pipe'] });
+    childProcess().execFileSync('mkfifo', ['-m', '600', fifo], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
     const failure = error as NodeJS.ErrnoException & { stderr?: Buffer };
     const why = failure.code === 'ENOENT' ? 'mkfifo is not installed (Debian package coreutils)' : (failure.stderr?.toString().trim() || failure.message);
@@ -32,7 +34,17 @@ function makeFifo(fifo: string): void {
  * jobs across every running task never exceeds the budget.
  */
 export class Jobserver implements Budget {
+  /** Tokens taken out of the pipe and not written back, `spare` included. */
   private held = 0;
+  /**
+   * Tokens given back by a finished task and not written to the pipe yet: the next task, which
+   * the scheduler usually starts in the same turn of the event loop, takes one of these instead
+   * of a write and a read of the pipe (on a VM each system call counts in a graph of many small
+   * tasks). Whatever is left is written back before anything else runs (`flushSoon`), so makes
+   * waiting on the pipe get it then.
+   */
+  private spare = 0;
+  private flushing = false;
   private closed = false;
   /** Waiters woken at once when this process gives a token back (no need to poll for those). */
   private wakers: Array<() => void> = [];
@@ -80,9 +92,8 @@ export class Jobserver implements Budget {
   }
 
   private tryTake(): boolean {
-    const buffer = Buffer.alloc(1);
     try {
-      return readSync(this.own, buffer, 0, 1, null) === 1;
+      return readSync(this.own, TAKEN, 0, 1, null) === 1;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return false;
@@ -95,6 +106,10 @@ export class Jobserver implements Budget {
     for (;;) {
       if (signal?.aborted) throw signal.reason as Error;
       if (this.closed) throw new Error('jobserver closed');
+      if (this.spare > 0) {
+        this.spare -= 1;
+        return;
+      }
       if (this.tryTake()) {
         this.held += 1;
         return;
@@ -115,13 +130,27 @@ export class Jobserver implements Budget {
   }
 
   release(): void {
-    if (this.held === 0 || this.closed) return;
-    this.held -= 1;
-    if (this.held === 0) this.refill();
-    else writeSync(this.own, TOKEN);
+    if (this.held === this.spare || this.closed) return;
+    this.spare += 1;
+    this.flushSoon();
     const wakers = this.wakers;
     this.wakers = [];
     for (const wake of wakers) wake();
+  }
+
+  /** Writes the spare tokens back once the tasks that could take them have had their turn. */
+  private flushSoon(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => {
+      this.flushing = false;
+      if (this.closed || this.spare === 0) return;
+      this.held -= this.spare;
+      const returned = this.spare;
+      this.spare = 0;
+      if (this.held === 0) this.refill();
+      else for (let i = 0; i < returned; i++) writeSync(this.own, TOKEN);
+    });
   }
 
   /**

@@ -56,7 +56,8 @@ export interface RunOptions {
 }
 
 export interface GroupWatcher {
-  started(pgid: number): void;
+  /** `start`: when the group's leader started (field 22 of its /proc stat), if the spawner could tell. */
+  started(pgid: number, start: string | undefined): void;
   ended(pgid: number): void;
 }
 
@@ -104,9 +105,10 @@ export async function runStep(argv: readonly string[], options: RunOptions): Pro
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let exit: StepExit;
   try {
-    pid = await step.started;
-    if (pid !== undefined) {
-      options.group?.started(pid);
+    const running = await step.started;
+    pid = running?.pid;
+    if (running !== undefined) {
+      options.group?.started(running.pid, running.start);
       if (aborted) end();
     }
     exit = await step.exited;

@@ -4,8 +4,9 @@ import { constants } from 'node:os';
  * The conversation with the step spawner (src/process/spawner.ts), kept apart from the process
  * so that it is tested without one. A request is a line with the byte length of its body, then
  * the body: NUL-separated fields (NUL cannot occur in an argument, a path or the environment).
- * The spawner answers with lines: `S <id> <pid>` once a step runs, `E <id> <wait status>` once
- * it has exited.
+ * The spawner answers with lines: `S <id> <pid> <start>` once a step runs (`start` is when the
+ * process started, field 22 of /proc/<pid>/stat, or `-` when that cannot be read), and
+ * `E <id> <wait status>` once it has exited.
  */
 export interface SpawnRequest {
   readonly id: number;
@@ -41,7 +42,9 @@ export function encodeRequest(request: SpawnRequest): Buffer {
   return Buffer.concat([Buffer.from(`${body.length}\n`), body]);
 }
 
-export type SpawnAnswer = { readonly type: 'started'; readonly id: number; readonly pid: number } | { readonly type: 'exited'; readonly id: number; readonly exit: StepExit };
+export type SpawnAnswer =
+  | { readonly type: 'started'; readonly id: number; readonly pid: number; readonly start: string | undefined }
+  | { readonly type: 'exited'; readonly id: number; readonly exit: StepExit };
 
 export interface StepExit {
   /** Undefined when a signal ended it. */
@@ -60,11 +63,11 @@ export function decodeWaitStatus(status: number): StepExit {
 
 /** One answer line, or undefined for a line that is not one. */
 export function parseAnswer(line: string): SpawnAnswer | undefined {
-  const match = /^([SE]) (\d+) (\d+)$/.exec(line);
-  if (!match) return undefined;
-  const id = Number(match[2]);
-  const value = Number(match[3]);
-  return match[1] === 'S' ? { type: 'started', id, pid: value } : { type: 'exited', id, exit: decodeWaitStatus(value) };
+  const started = /^S (\d+) (\d+) (\d+|-)$/.exec(line);
+  if (started) return { type: 'started', id: Number(started[1]), pid: Number(started[2]), start: started[3] === '-' ? undefined : started[3] };
+  const exited = /^E (\d+) (\d+)$/.exec(line);
+  if (exited) return { type: 'exited', id: Number(exited[1]), exit: decodeWaitStatus(Number(exited[2])) };
+  return undefined;
 }
 
 /**
@@ -72,8 +75,9 @@ export function parseAnswer(line: string): SpawnAnswer | undefined {
  * on purpose: a fork copies the forker's page tables, so its cost grows with the forker's size,
  * and node's fork blocks its one thread (figures in docs/performance.md).
  *
- * It forks each step, makes it the leader of its own process group, reports its pid, and reports
- * how it ended once it has reaped it. The forked child makes the step's log, its folder and the
+ * It forks each step, makes it the leader of its own process group, reports its pid and start
+ * time (which the run's journal of running steps records, src/workdir/running.ts: read here, it
+ * costs node's thread nothing), and reports how it ended once it has reaped it. The forked child makes the step's log, its folder and the
  * folders the step needs, and writes the note, before it becomes the step: on this kind of
  * virtual machine a folder made while other processes fork and exit costs node's one thread up
  * to a millisecond, and a graph of many small tasks makes several per recipe.
@@ -113,6 +117,15 @@ sub make_folder {
   make_folder($parent) if $parent ne $dir;
   mkdir($dir) or -d $dir or fail_step("cannot make the folder $dir: $!");
 }
+# Field 22 of proc(5)'s stat, counted after the command name, which may hold spaces and parentheses.
+sub start_time {
+  my ($pid) = @_;
+  open(my $stat, '<', "/proc/$pid/stat") or return '-';
+  my $line = <$stat> // '';
+  close($stat);
+  my @fields = split ' ', ($line =~ s/^.*\)//sr);
+  return defined $fields[19] && $fields[19] =~ /^\d+$/ ? $fields[19] : '-';
+}
 sub reap {
   while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
     my $id = delete $running{$pid};
@@ -145,7 +158,8 @@ sub start {
   }
   POSIX::setpgid($pid, $pid);
   $running{$pid} = $id;
-  answer("S $id $pid");
+  # Not reaped before this answer, so its stat is there even if it has exited already.
+  answer("S $id $pid " . start_time($pid));
 }
 while (1) {
   reap();

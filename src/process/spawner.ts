@@ -7,15 +7,21 @@ import { SPAWNER_SCRIPT, encodeRequest, parseAnswer, type SpawnRequest, type Ste
 export class SpawnerError extends HermitError {}
 
 interface Pending {
-  readonly onStarted: (pid: number) => void;
+  readonly onStarted: (step: StartedStep) => void;
   readonly onExited: (exit: StepExit) => void;
   readonly onLost: (error: Error) => void;
 }
 
-/** A step handed to the spawner: its pid once it runs, and how it ended. */
+/** A step's process: its pid (the id of its process group) and when it started (see SpawnAnswer). */
+export interface StartedStep {
+  readonly pid: number;
+  readonly start: string | undefined;
+}
+
+/** A step handed to the spawner: its process once it runs, and how it ended. */
 export interface SpawnedStep {
-  /** Resolves with the step's pid (the id of its process group); never rejects. */
-  readonly started: Promise<number | undefined>;
+  /** Resolves once the step runs, or with undefined if it never did; never rejects. */
+  readonly started: Promise<StartedStep | undefined>;
   readonly exited: Promise<StepExit>;
 }
 
@@ -43,8 +49,8 @@ class Spawner {
 
   run(request: Omit<SpawnRequest, 'id'>): SpawnedStep {
     const id = this.nextId++;
-    let onStarted!: (pid: number | undefined) => void;
-    const started = new Promise<number | undefined>((resolve) => (onStarted = resolve));
+    let onStarted!: (step: StartedStep | undefined) => void;
+    const started = new Promise<StartedStep | undefined>((resolve) => (onStarted = resolve));
     const exited = new Promise<StepExit>((resolve, reject) => {
       if (this.lost) return reject(this.lost);
       this.pending.set(id, {
@@ -77,7 +83,7 @@ class Spawner {
       const waiting = answer && this.pending.get(answer.id);
       if (!answer || !waiting) continue;
       if (answer.type === 'started') {
-        waiting.onStarted(answer.pid);
+        waiting.onStarted({ pid: answer.pid, start: answer.start });
         continue;
       }
       this.pending.delete(answer.id);

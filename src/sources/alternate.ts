@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { zlib } from '../builtins.js';
 import { UserError } from '../errors.js';
 import { exists } from '../exists.js';
 import { ArError, parseArchive, type ArMember } from '../formats/ar.js';
@@ -108,7 +108,7 @@ async function extractFromDeb(deb: string, inner: string, dest: string): Promise
   });
   const member = (): Readable =>
     data.size === 0 ? Readable.from([]) : createReadStream(deb, { start: data.dataOffset, end: data.dataOffset + data.size - 1 });
-  if (kind === '.gz') await pipeline(member(), createGunzip(), parser);
+  if (kind === '.gz') await pipeline(member(), zlib().createGunzip(), parser);
   else if (kind === '') await pipeline(member(), parser);
   else {
     const decompress = execa(tool!, ['-dc'], { stdin: 'pipe', buffer: { stdout: false } });

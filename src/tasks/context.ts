@@ -72,9 +72,21 @@ export function stepEnv(ctx: BuildContext, recipe: Recipe): Record<string, strin
   };
 }
 
+/**
+ * A recipe's placeholder values and needs, by build context: they stay the same for a whole
+ * build, and every check and every step task of the recipe expands with them.
+ */
+const scopeBases = new WeakMap<BuildContext, Map<string, { readonly values: PlaceholderValues; readonly needs: ReadonlySet<string> }>>();
+
 function expandScope(ctx: BuildContext, recipe: Recipe): (step: string) => ExpandScope {
-  const needs = new Set(transitiveNeeds(ctx.toolchain.recipes, recipe.name).map((r) => r.name));
-  const values = placeholderValues(ctx, recipe);
+  let bases = scopeBases.get(ctx);
+  if (!bases) scopeBases.set(ctx, (bases = new Map()));
+  let base = bases.get(recipe.name);
+  if (!base) {
+    base = { values: placeholderValues(ctx, recipe), needs: new Set(transitiveNeeds(ctx.toolchain.recipes, recipe.name).map((r) => r.name)) };
+    bases.set(recipe.name, base);
+  }
+  const { values, needs } = base;
   return (step) => ({
     recipe: recipe.name,
     step,

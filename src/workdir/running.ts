@@ -72,9 +72,9 @@ export class StepJournal {
   /** What a task's steps tell as they start and end. */
   recorder(task: string): GroupWatcher {
     return {
-      started: (pgid) => {
-        // Gone already: it was too short to outlive anything.
-        const start = procStat(pgid)?.start;
+      started: (pgid, told) => {
+        // Read here when the spawner could not tell; gone already, it was too short to outlive anything.
+        const start = told ?? procStat(pgid)?.start;
         if (start === undefined) return;
         this.open.add(pgid);
         this.append(`start ${pgid} ${start} ${task}\n`);

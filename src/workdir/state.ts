@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkLayout } from './layout.js';
 import { TASK_KINDS, type TaskKind } from '../plan/plan.js';
@@ -41,8 +41,9 @@ export function formatStateJournal(keys: ReadonlyMap<string, string>): string {
  * that only ever grows, except when a run that holds the lock rewrites it whole.
  *
  * One appended file, not a file per task: creating a file cost this project's build machines
- * more than a tiny task itself. Every access is synchronous on purpose: the lines are tiny, and
- * a thread-pool round trip for each costs far more than the system call itself.
+ * more than a tiny task itself; and it stays open from the first line a run appends until
+ * `close`, so that a line is one system call. Every access is synchronous on purpose: the lines
+ * are tiny, and a thread-pool round trip for each costs far more than the system call itself.
  */
 /** The journal as read: its keys, its lines, whether its last line was cut, and the old layout's files it took over. */
 interface Loaded {
@@ -54,6 +55,7 @@ interface Loaded {
 
 export class TaskState {
   private loaded: Loaded | undefined;
+  private fd: number | undefined;
 
   constructor(private readonly layout: WorkLayout) {}
 
@@ -91,6 +93,7 @@ export class TaskState {
   tidy(): void {
     // Read afresh: what was read before the lock was taken may be another run's.
     this.loaded = undefined;
+    this.close();
     const state = this.load();
     if (!state.cut && state.legacy.length === 0 && state.lines - state.keys.size < COMPACT_AFTER) return;
     const file = this.layout.stateJournal;
@@ -101,6 +104,13 @@ export class TaskState {
     renameSync(temp, file);
     this.loaded = { keys: state.keys, lines: state.keys.size, cut: false, legacy: [] };
     for (const old of state.legacy) rmSync(old, { force: true });
+  }
+
+  /** Closes the journal (the next line opens it again). */
+  close(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
   }
 
   private load(): Loaded {
@@ -119,8 +129,11 @@ export class TaskState {
 
   private append(recipe: string, kind: string, key: string): void {
     const state = this.load();
-    mkdirSync(path.dirname(this.layout.stateJournal), { recursive: true });
-    appendFileSync(this.layout.stateJournal, `${recipe} ${kind} ${key}\n`);
+    if (this.fd === undefined) {
+      mkdirSync(path.dirname(this.layout.stateJournal), { recursive: true });
+      this.fd = openSync(this.layout.stateJournal, 'a');
+    }
+    writeSync(this.fd, `${recipe} ${kind} ${key}\n`);
     state.lines++;
     if (key === FORGOTTEN) state.keys.delete(`${recipe}:${kind}`);
     else state.keys.set(`${recipe}:${kind}`, key);

@@ -243,11 +243,11 @@ describe('archives with broken names', () => {
 });
 
 describe('the command line', () => {
-  it('runs osabi through bin/hermit-toolchain.js (the compiled CLI) with its exit codes', async () => {
+  it('runs osabi through bin/hermit-toolchain.cjs (the compiled CLI) with its exit codes', async () => {
     const dir = await tempDir();
     const { objects } = hostElfFiles(dir);
     writeFileSync(path.join(dir, 'note.txt'), 'hi\n');
-    const bin = path.resolve('bin/hermit-toolchain.js');
+    const bin = path.resolve('bin/hermit-toolchain.cjs');
     const set = spawnSync(process.execPath, [bin, 'osabi', '--set', 'Standalone', '-v', objects[0]!, path.join(dir, 'note.txt')], { encoding: 'utf8' });
     expect([set.status, set.stdout, set.stderr]).toEqual([
       1,

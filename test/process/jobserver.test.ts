@@ -31,8 +31,31 @@ describe('job budgets', () => {
       // A make that takes a token through the child descriptor and dies with it.
       readSync(server.childRead, Buffer.alloc(1), 0, 1, null);
       server.release();
+      // Nothing took the slot given back in this turn of the event loop.
+      await new Promise(setImmediate);
       await server.acquire();
       await server.acquire();
+    } finally {
+      server.close();
+    }
+  });
+
+  it('hands a slot given back to the next task or, when no task takes it at once, to the pipe: never to both', async () => {
+    const server = Jobserver.create(path.join(await tempDir(), 'fifo'), 1);
+    try {
+      await server.acquire();
+      server.release();
+      await server.acquire();
+      // Handed over, not copied: the pipe got no token for it.
+      await new Promise(setImmediate);
+      const controller = new AbortController();
+      const second = server.acquire(controller.signal);
+      setTimeout(() => controller.abort(new Error('one slot')), 60);
+      await expect(second).rejects.toThrow('one slot');
+      server.release();
+      await new Promise(setImmediate);
+      // A make reading the pipe gets it.
+      expect(readSync(server.childRead, Buffer.alloc(1), 0, 1, null)).toBe(1);
     } finally {
       server.close();
     }

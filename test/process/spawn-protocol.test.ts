@@ -23,7 +23,9 @@ describe('the step spawner protocol', () => {
   });
 
   it('parses its answers and ignores anything else', () => {
-    expect(parseAnswer('S 3 4242')).toEqual({ type: 'started', id: 3, pid: 4242 });
+    expect(parseAnswer('S 3 4242 98765')).toEqual({ type: 'started', id: 3, pid: 4242, start: '98765' });
+    expect(parseAnswer('S 3 4242 -')).toEqual({ type: 'started', id: 3, pid: 4242, start: undefined });
+    expect(parseAnswer('S 3 4242')).toBeUndefined();
     expect(parseAnswer('E 3 256')).toEqual({ type: 'exited', id: 3, exit: { exitCode: 1, signal: undefined } });
     expect(parseAnswer('Use of uninitialized value')).toBeUndefined();
   });

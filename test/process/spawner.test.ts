@@ -8,13 +8,17 @@ import { tempDir } from '../support/tmp.js';
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
 describe('the step spawner', () => {
-  it('runs steps side by side, each in its own process group, in its folder, with only its environment and no stdin, its note first in a log it makes, its folders made', async () => {
+  it('runs steps side by side, each in its own process group with its start time told, in its folder, with only its environment and no stdin, its note first in a log it makes, its folders made', async () => {
     const dir = await tempDir();
     const log = path.join(dir, 'logs', 'r', 'x.log');
     const script = 'read line; echo "read $?"; echo "in $(pwd) ONLY=$ONLY HOME=${HOME-unset}"; sleep 0.2';
     const steps = await Promise.all([1, 2].map((n) => spawnStep({ argv: ['sh', '-c', script], cwd: path.join(dir, 'obj'), folders: [path.join(dir, 'image', 'r')], logFile: log, note: `$ step ${n}`, env: { ...env, ONLY: 'x y' } }, [])));
-    const pids = await Promise.all(steps.map((step) => step.started));
-    for (const pid of pids) expect(procStat(pid!)?.pgrp).toBe(pid);
+    const started = await Promise.all(steps.map((step) => step.started));
+    for (const step of started) {
+      const stat = procStat(step!.pid);
+      expect(stat?.pgrp).toBe(step!.pid);
+      expect(step!.start).toBe(stat?.start);
+    }
     const exits = await Promise.all(steps.map((step) => step.exited));
     expect(exits).toEqual([{ exitCode: 0, signal: undefined }, { exitCode: 0, signal: undefined }]);
     const lines = readFileSync(log, 'utf8').trim().split('\n').sort();
@@ -54,7 +58,7 @@ describe('the step spawner', () => {
     const dir = await tempDir();
     const log = path.join(dir, 'x.log');
     const step = await spawnStep({ argv: ['sleep', '5'], cwd: dir, logFile: log, note: '', folders: [], env }, []);
-    const pid = await step.started;
+    const pid = (await step.started)?.pid;
     const spawner = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
     expect(readFileSync(`/proc/${spawner}/cmdline`, 'utf8')).toMatch(/^perl\0-e\0/);
     process.kill(spawner, 'SIGKILL');

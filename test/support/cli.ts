@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = path.join(REPO, 'bin', 'hermit-toolchain.js');
+export const CLI = path.join(REPO, 'bin', 'hermit-toolchain.cjs');
 
 export interface CliResult {
   readonly exitCode: number;

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { groupMembers } from '../../src/process/proc.js';
+import { groupMembers, procStat } from '../../src/process/proc.js';
 import { WorkLayout } from '../../src/workdir/layout.js';
 import { StepJournal, endedLines, endLeftOverSteps, lockWorkDir, parseJournal } from '../../src/workdir/running.js';
 import { startGroup } from '../support/process-group.js';
@@ -13,7 +13,7 @@ describe('the steps running in a work directory', () => {
     const journal = new StepJournal(layout);
     const recorder = journal.recorder('blob:install');
     const file = layout.runningJournal(process.pid);
-    recorder.started(pgid);
+    recorder.started(pgid, undefined);
     expect(parseJournal(process.pid, readFileSync(file, 'utf8'))).toEqual([expect.objectContaining({ pgid, run: process.pid, task: 'blob:install' })]);
     recorder.ended(pgid);
     expect(parseJournal(process.pid, readFileSync(file, 'utf8'))).toEqual([]);
@@ -26,8 +26,8 @@ describe('the steps running in a work directory', () => {
     const first = (await startGroup('sleep 60 & wait')).pgid;
     const second = (await startGroup('sleep 60 & wait')).pgid;
     const journal = new StepJournal(layout);
-    journal.recorder('b:build').started(first);
-    journal.recorder('a:build').started(second);
+    journal.recorder('b:build').started(first, undefined);
+    journal.recorder('a:build').started(second, procStat(second)!.start);
     // A journal left open with a step still running keeps it for the next run.
     journal.close();
     // Another run's: a step that ended after the kill, and a line cut short.

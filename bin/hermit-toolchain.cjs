@@ -1,21 +1,30 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
-// The small young generation is for memory: the pieces of every stream node passes on (an
-// unpacked tarball, a package being compressed) are freed only when the young generation is
-// collected, and node's default lets tens of MiB of them wait (docs/performance.md, "Memory").
+#!/usr/bin/env node
 // Starts the CLI bundled by `npm run build` (dist/bundle/cli.cjs; `npm ci` builds it through the
 // prepare script) with V8's code cache for it, kept in the user's cache folder: a command then
-// starts without compiling 1.4 MB of JavaScript first. V8 refuses a cache that does not fit the
-// file or this node (the cache is then written anew), and any trouble with the cache only means
-// compiling as usual. Without the bundle, the compiled modules in dist/ do the same work.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+// starts without compiling 1.1 MB of JavaScript first. V8 refuses a cache that does not fit the
+// file, this node or its flags (the cache is then written anew), and any trouble with the cache
+// only means compiling as usual. Without the bundle, the compiled modules in dist/ do the same
+// work. CommonJS, so that starting needs neither node's ES module loader nor the ES facades of
+// the built-in modules this file reads.
+'use strict';
+const { createHash } = require('node:crypto');
+const { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const os = require('node:os');
+const path = require('node:path');
+const v8 = require('node:v8');
+const vm = require('node:vm');
 
-const bundle = fileURLToPath(new URL('../dist/bundle/cli.cjs', import.meta.url));
+const bundle = path.join(__dirname, '..', 'dist', 'bundle', 'cli.cjs');
+
+/**
+ * The young generation stops growing once the CLI is loaded. The pieces of every stream node
+ * passes on (an unpacked tarball, a package being compressed) are freed only when the young
+ * generation is collected, and at its full size (16 MiB a half) tens of MiB of them wait
+ * (docs/performance.md, "Memory"). Set here rather than as `--max-semi-space-size` on node's
+ * command line, which makes loading the CLI itself collect several times more often.
+ */
+const boundYoungGeneration = (bounded) => v8.setFlagsFromString(`--semi-space-growth-factor=${bounded ? 1 : 2}`);
 
 /** One cache file per installed bundle; a rebuilt bundle or another node replaces it. */
 function cacheFileFor(stats) {
@@ -48,6 +57,9 @@ function loadBundle() {
   // Written after the command ran, so that the functions it compiled are in the cache too.
   const saveCache = () => {
     if (cachedData && !script.cachedDataRejected) return;
+    // V8 checks the flags a cache was made with against those of the process reading it, which
+    // starts with the default growth.
+    boundYoungGeneration(false);
     try {
       mkdirSync(cache.dir, { recursive: true });
       const part = `${cacheFile}.${process.pid}`;
@@ -58,12 +70,19 @@ function loadBundle() {
       }
     } catch {
       // A read-only home: every start compiles, as it would without the cache.
+    } finally {
+      boundYoungGeneration(true);
     }
   };
   return { main: module.exports.main, saveCache };
 }
 
-const loaded = loadBundle();
-const { main } = loaded ?? (await import('../dist/cli.js'));
-process.exitCode = await main(process.argv);
-loaded?.saveCache();
+async function start() {
+  const loaded = loadBundle();
+  boundYoungGeneration(true);
+  const { main } = loaded ?? (await import('../dist/cli.js'));
+  process.exitCode = await main(process.argv);
+  loaded?.saveCache();
+}
+
+void start();
