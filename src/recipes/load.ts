@@ -124,7 +124,7 @@ export async function loadProfile(file: string, options: ProfileOptions = {}): P
   const { profileFileSchema, toProfile } = await import('./profile.js');
   const parse = async (): Promise<ProfileFile> => (text === '' ? profileFileSchema.parse({}) : parseYamlFile(file, text, profileFileSchema));
   const { cache } = options;
-  const parsed = cache ? await cache.through(`profile ${file}`, text, profileFileSchema, parse) : await parse();
+  const parsed = cache ? await cache.through(`profile ${file}`, text, parse) : await parse();
   // Premirror folders are relative to the profile's own folder.
   return toProfile(parsed, path.dirname(file));
 }
@@ -133,7 +133,7 @@ export async function loadRecipe(toolchainDir: string, file: string, cache?: Par
   const text = readFileSync(file, 'utf8');
   const { recipeSchema } = await import('./schema.js');
   const parse = async (): Promise<RecipeFile> => parseYamlFile(file, text, recipeSchema);
-  const parsed = cache ? await cache.through('recipe', text, recipeSchema, parse) : await parse();
+  const parsed = cache ? await cache.through('recipe', text, parse) : await parse();
   const expected = path.basename(file).replace(/\.ya?ml$/, '');
   if (parsed.name !== expected) {
     throw new ConfigError(file, 'name', `is "${parsed.name}" but the file is named ${path.basename(file)}; a recipe file's name is its recipe name`);

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { z } from 'zod';
 import { sha256Hex } from '../hash.js';
 
 /** Set by scripts/build/bundle.mjs in the bundled CLI, which has no schema files beside it. */
@@ -23,42 +22,50 @@ function schemaId(): string {
 }
 const SCHEMA_ID = schemaId();
 
-interface Stored {
-  readonly schema: string;
-  readonly entries: Record<string, unknown>;
+/**
+ * The file: a first line `{"schema": ..., "digest": ...}`, then the entries as JSON, whose sha256
+ * is the digest. An entry is served as it was stored, unchecked: the digest says the file is
+ * whole and as this code wrote it, and the schema id that the schemas it was validated against
+ * are the ones of this build. (Checking every entry again with zod cost a no-op build more than
+ * reading the file.) Anything else, or a file that is not one, is a cache without entries.
+ */
+function readEntries(text: string): Record<string, unknown> | undefined {
+  const newline = text.indexOf('\n');
+  if (newline < 0) return undefined;
+  const head: unknown = JSON.parse(text.slice(0, newline));
+  if (typeof head !== 'object' || head === null) return undefined;
+  const { schema, digest } = head as { schema?: unknown; digest?: unknown };
+  const body = text.slice(newline + 1);
+  if (schema !== SCHEMA_ID || digest !== sha256Hex(body)) return undefined;
+  const entries: unknown = JSON.parse(body);
+  return typeof entries === 'object' && entries !== null && !Array.isArray(entries) ? (entries as Record<string, unknown>) : undefined;
 }
 
-/** Checks the envelope only: each entry is checked against its own schema when it is asked for. */
-function isStored(value: unknown): value is Stored {
-  if (typeof value !== 'object' || value === null) return false;
-  const { schema, entries } = value as { schema?: unknown; entries?: unknown };
-  return typeof schema === 'string' && typeof entries === 'object' && entries !== null && !Array.isArray(entries);
+/** The file's text for `entries` (see readEntries). */
+export function formatEntries(entries: Readonly<Record<string, unknown>>): string {
+  const body = JSON.stringify(entries);
+  return `${JSON.stringify({ schema: SCHEMA_ID, digest: sha256Hex(body) })}\n${body}`;
 }
 
 /**
- * Validated files (recipes, the profile) by kind and the hash of their text, kept in the work
- * directory between runs: YAML parsing dominates loading, and a build with nothing to do should
- * neither pay for it nor even load the YAML library. What the file holds is validated again
- * when it is read: anything can have written it, and an entry the schema refuses is a miss.
+ * Validated files (recipes, the profile) by kind and the hash of their text, kept between runs:
+ * YAML parsing dominates loading, and a build with nothing to do should neither pay for it nor
+ * even load the YAML library.
  */
 export class ParseCache {
-  private readonly entries: Record<string, unknown>;
   private readonly used: Record<string, unknown> = {};
   private dirty = false;
 
   private constructor(
     private readonly file: string,
-    stored: Stored | undefined,
-  ) {
-    this.entries = stored?.schema === SCHEMA_ID ? stored.entries : {};
-  }
+    private readonly entries: Readonly<Record<string, unknown>>,
+  ) {}
 
   static open(file: string): ParseCache {
     try {
-      const stored: unknown = JSON.parse(readFileSync(file, 'utf8'));
-      return new ParseCache(file, isStored(stored) ? stored : undefined);
+      return new ParseCache(file, readEntries(readFileSync(file, 'utf8')) ?? {});
     } catch {
-      return new ParseCache(file, undefined);
+      return new ParseCache(file, {});
     }
   }
 
@@ -66,18 +73,13 @@ export class ParseCache {
     return `${kind}:${sha256Hex(text)}`;
   }
 
-  /**
-   * What `parse` made of this text before, if `schema` still accepts it, or what `parse` makes of
-   * it now. `parse` must return what `schema` outputs, and that output must be valid input.
-   */
-  async through<S extends z.ZodType>(kind: string, text: string, schema: S, parse: () => Promise<z.output<S>>): Promise<z.output<S>> {
+  /** What `parse` made of this text before, or what it makes of it now (`parse` validates). */
+  async through<T>(kind: string, text: string, parse: () => Promise<T>): Promise<T> {
     const key = ParseCache.key(kind, text);
     if (Object.hasOwn(this.entries, key)) {
-      const stored = schema.safeParse(this.entries[key]);
-      if (stored.success) {
-        this.used[key] = stored.data;
-        return stored.data;
-      }
+      const stored = this.entries[key] as T;
+      this.used[key] = stored;
+      return stored;
     }
     const parsed = await parse();
     this.used[key] = parsed;
@@ -90,7 +92,7 @@ export class ParseCache {
     if (!this.dirty && Object.keys(this.used).length === Object.keys(this.entries).length) return;
     await mkdir(path.dirname(this.file), { recursive: true });
     const temp = `${this.file}.tmp-${process.pid}`;
-    await writeFile(temp, JSON.stringify({ schema: SCHEMA_ID, entries: this.used } satisfies Stored));
+    await writeFile(temp, formatEntries(this.used));
     await rename(temp, this.file);
   }
 }
