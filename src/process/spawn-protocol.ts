@@ -77,10 +77,11 @@ export function parseAnswer(line: string): SpawnAnswer | undefined {
  *
  * It forks each step, makes it the leader of its own process group, reports its pid and start
  * time (which the run's journal of running steps records, src/workdir/running.ts: read here, it
- * costs node's thread nothing), and reports how it ended once it has reaped it. The forked child makes the step's log, its folder and the
- * folders the step needs, and writes the note, before it becomes the step: on this kind of
- * virtual machine a folder made while other processes fork and exit costs node's one thread up
- * to a millisecond, and a graph of many small tasks makes several per recipe.
+ * costs node's thread nothing), and reports how it ended once it has reaped it. The forked
+ * child makes the step's log, its folder and the folders the step needs, and writes the note,
+ * before it becomes the step: on this kind of virtual machine a folder made while other
+ * processes fork and exit costs node's one thread up to a millisecond, and a graph of many small
+ * tasks makes several per recipe.
  *
  * It exits when its input closes (we are done, or were killed): the steps it started then go on
  * without anyone watching, as the steps of a killed run always did, and the next run ends them

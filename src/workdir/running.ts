@@ -73,7 +73,8 @@ export class StepJournal {
   recorder(task: string): GroupWatcher {
     return {
       started: (pgid, told) => {
-        // Read here when the spawner could not tell; gone already, it was too short to outlive anything.
+        // Read here when the spawner could not tell it; gone already, the step was too short to
+        // outlive anything.
         const start = told ?? procStat(pgid)?.start;
         if (start === undefined) return;
         this.open.add(pgid);
