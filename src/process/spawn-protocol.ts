@@ -111,12 +111,14 @@ sub fail_step {
   print STDERR "$message\n";
   POSIX::_exit(127);
 }
+# mkdir -p, trying the folder itself first: usually it or its parent is there, and each system
+# call counts on the way from one small step to the next.
 sub make_folder {
   my ($dir) = @_;
-  return if $dir eq '' || -d $dir;
+  return if $dir eq '' || mkdir($dir) || $!{EEXIST};
   my $parent = $dir =~ s{/*[^/]+/*$}{}r;
-  make_folder($parent) if $parent ne $dir;
-  mkdir($dir) or -d $dir or fail_step("cannot make the folder $dir: $!");
+  make_folder($parent) if $parent ne $dir && $!{ENOENT};
+  mkdir($dir) or $!{EEXIST} or fail_step("cannot make the folder $dir: $!");
 }
 # Field 22 of proc(5)'s stat, counted after the command name, which may hold spaces and parentheses.
 sub start_time {
@@ -146,13 +148,18 @@ sub start {
     $SIG{CHLD} = 'DEFAULT';
     POSIX::setpgid(0, 0);
     open(STDIN, '<', '/dev/null') or POSIX::_exit(127);
-    make_folder($log =~ s{/*[^/]+$}{}r);
-    open(STDOUT, '>>', $log) or fail_step("cannot open the log $log: $!");
+    if (!open(STDOUT, '>>', $log)) {
+      make_folder($log =~ s{/*[^/]+$}{}r) if $!{ENOENT};
+      open(STDOUT, '>>', $log) or fail_step("cannot open the log $log: $!");
+    }
     open(STDERR, '>&', \*STDOUT) or POSIX::_exit(127);
     syswrite(STDOUT, "$note\n") if length $note;
     if ($jobserver ne '1') { POSIX::close(3); POSIX::close(4); }
-    make_folder($_) for @folders, $cwd;
-    chdir($cwd) or fail_step("cannot run $argv[0]: cannot enter $cwd: $!");
+    make_folder($_) for @folders;
+    if (!chdir($cwd)) {
+      make_folder($cwd) if $!{ENOENT};
+      chdir($cwd) or fail_step("cannot run $argv[0]: cannot enter $cwd: $!");
+    }
     %ENV = %env;
     { exec { $argv[0] } @argv; }
     fail_step("cannot run $argv[0]: $!");

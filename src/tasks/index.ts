@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, truncateSync } from 'node:fs';
+import { mkdirSync, truncateSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyInputs } from '../plan/keys.js';
@@ -52,7 +52,11 @@ export async function isUpToDate(ctx: BuildContext, task: PlannedTask, key: stri
  */
 export async function runTask(ctx: BuildContext, task: PlannedTask, signal: AbortSignal): Promise<void> {
   const logFile = ctx.layout.log(task.recipe, task.kind);
-  if (lstatSync(logFile, { throwIfNoEntry: false })) truncateSync(logFile);
+  try {
+    truncateSync(logFile);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
   // For what the source and package tasks keep there; the step tasks keep nothing.
   if (!STEP_KINDS.has(task.kind)) mkdirSync(ctx.layout.stateDir(task.recipe), { recursive: true });
   await TASK_MODULES[task.kind].run(ctx, task, signal, logFile);

@@ -14,14 +14,33 @@ export interface PlainOptions {
 }
 
 /**
+ * How long a line may wait for the ones after it: lines go out together, since on a pipe each
+ * write is a system call on the way from one task to the next, and a graph of many short tasks
+ * makes two lines per task.
+ */
+export const LINES_WAIT_MS = 20;
+
+/**
  * One line per task start and finish, for logs and CI (no terminal control codes); a task that
  * runs long prints a heartbeat every `heartbeatMs`, since a CI job without output for ten
- * minutes is ended as hung, and a gcc build step takes longer than that.
+ * minutes is ended as hung, and a gcc build step takes longer than that. Lines wait at most
+ * LINES_WAIT_MS, and are all out when the build ends, or the process exits however it does.
  */
 export function plainReporter(out: Writable, options?: PlainOptions): BuildReporter {
-  const write = (line: string): void => {
-    out.write(`${line}\n`);
+  let waiting = '';
+  let timer: NodeJS.Timeout | undefined;
+  const flush = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (waiting === '') return;
+    out.write(waiting);
+    waiting = '';
   };
+  const write = (line: string): void => {
+    waiting += `${line}\n`;
+    timer ??= setTimeout(flush, LINES_WAIT_MS);
+  };
+  process.once('exit', flush);
   const heartbeats = new Map<string, NodeJS.Timeout>();
   let previousMs: ReadonlyMap<string, number> = new Map();
   const stopHeartbeat = (task: PlannedTask): void => {
@@ -57,8 +76,10 @@ export function plainReporter(out: Writable, options?: PlainOptions): BuildRepor
       if (status === 'failed') write(`FAILED  ${task.id} after ${formatDuration(ms)}: ${describeError(error).split('\n')[0]}`);
     },
     end: () => {
-      for (const timer of heartbeats.values()) clearInterval(timer);
+      for (const beat of heartbeats.values()) clearInterval(beat);
       heartbeats.clear();
+      flush();
+      process.removeListener('exit', flush);
     },
   };
 }

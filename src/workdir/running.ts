@@ -66,6 +66,13 @@ function readText(file: string): string {
 export class StepJournal {
   private fd: number | undefined;
   private readonly open = new Set<number>();
+  /**
+   * `end` lines not written yet. They go out once the engine has started what the step's end
+   * let it start: a record of a step that has ended costs the next run nothing (it finds no
+   * process with that pid and start time), so nothing is lost if this run is killed first.
+   */
+  private ends = '';
+  private endsSoon = false;
 
   constructor(private readonly layout: WorkLayout) {}
 
@@ -81,17 +88,30 @@ export class StepJournal {
         this.append(`start ${pgid} ${start} ${task}\n`);
       },
       ended: (pgid) => {
-        if (this.open.delete(pgid)) this.append(`end ${pgid}\n`);
+        if (!this.open.delete(pgid)) return;
+        this.ends += `end ${pgid}\n`;
+        if (this.endsSoon) return;
+        this.endsSoon = true;
+        setImmediate(() => this.writeEnds());
       },
     };
   }
 
   /** Removes the journal once the run is over; one with steps still open is left for the next run. */
   close(): void {
+    this.writeEnds();
     if (this.fd === undefined) return;
     closeSync(this.fd);
     this.fd = undefined;
     if (this.open.size === 0) rmSync(this.layout.runningJournal(process.pid), { force: true });
+  }
+
+  private writeEnds(): void {
+    this.endsSoon = false;
+    if (this.ends === '') return;
+    const lines = this.ends;
+    this.ends = '';
+    this.append(lines);
   }
 
   private append(line: string): void {

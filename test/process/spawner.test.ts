@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closeSpawner, spawnStep } from '../../src/process/spawner.js';
@@ -35,6 +35,15 @@ describe('the step spawner', () => {
     expect(await run(['no-such-command-here'])).toEqual({ exitCode: 127, signal: undefined });
     expect(await run(['true'])).toEqual({ exitCode: 0, signal: undefined });
     expect(readFileSync(log, 'utf8')).toMatch(/^cannot run no-such-command-here: No such file or directory$/m);
+    // Its folders made with their parents, or 127 and why not.
+    const deep = path.join(dir, 'a', 'b', 'c');
+    expect(await (await spawnStep({ argv: ['true'], cwd: deep, logFile: path.join(dir, 'x', 'y', 'z.log'), note: '', folders: [path.join(dir, 'd', 'e')], env }, [])).exited).toEqual({ exitCode: 0, signal: undefined });
+    for (const made of [deep, path.join(dir, 'x', 'y'), path.join(dir, 'd', 'e')]) expect(statSync(made).isDirectory()).toBe(true);
+    writeFileSync(path.join(dir, 'file'), '');
+    expect(await (await spawnStep({ argv: ['true'], cwd: path.join(dir, 'file', 'sub'), logFile: log, note: '', folders: [], env }, [])).exited).toEqual({ exitCode: 127, signal: undefined });
+    expect(readFileSync(log, 'utf8')).toMatch(/^cannot run true: cannot enter .*\/file\/sub: Not a directory$/m);
+    expect(await (await spawnStep({ argv: ['true'], cwd: dir, logFile: log, note: '', folders: [path.join(dir, 'file', 'sub')], env }, [])).exited).toEqual({ exitCode: 127, signal: undefined });
+    expect(readFileSync(log, 'utf8')).toMatch(/^cannot make the folder .*\/file\/sub: Not a directory$/m);
   });
 
   it('gives the jobserver descriptors as 3 and 4 only to the steps of the spawner that holds them', async () => {

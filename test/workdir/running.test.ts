@@ -16,6 +16,8 @@ describe('the steps running in a work directory', () => {
     recorder.started(pgid, undefined);
     expect(parseJournal(process.pid, readFileSync(file, 'utf8'))).toEqual([expect.objectContaining({ pgid, run: process.pid, task: 'blob:install' })]);
     recorder.ended(pgid);
+    // Written once what the step's end lets start has started.
+    await new Promise(setImmediate);
     expect(parseJournal(process.pid, readFileSync(file, 'utf8'))).toEqual([]);
     journal.close();
     expect(existsSync(file)).toBe(false);
