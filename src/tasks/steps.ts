@@ -35,6 +35,9 @@ export async function runSteps(ctx: BuildContext, task: PlannedTask, steps: read
   }
 }
 
+/** The images found empty while staging, by build (see buildStage). */
+const emptyImages = new WeakMap<BuildContext, Set<string>>();
+
 /**
  * The first task that runs steps assembles the stage from the images of the recipe's needs, and
  * says so when a source tree it uses through `{src:OTHER}` is pinned differently from the
@@ -44,7 +47,9 @@ export async function stageIfFirst(ctx: BuildContext, task: PlannedTask, logFile
   const recipe = recipeOf(ctx, task);
   if (kindsOf(recipe).find((k) => STAGED_KINDS.has(k)) !== task.kind) return;
   const images = transitiveNeeds(ctx.toolchain.recipes, recipe.name).map((need) => ctx.layout.image(need.name));
-  await buildStage(ctx.layout.stage(treeOwner(recipe)), images);
+  let empty = emptyImages.get(ctx);
+  if (!empty) emptyImages.set(ctx, (empty = new Set()));
+  await buildStage(ctx.layout.stage(treeOwner(recipe)), images, empty);
   const others = placeholdersUsed(recipeTemplates(recipe)).filter((p) => p.startsWith('src:'));
   for (const other of others) {
     for (const line of await pinDisagreements(ctx.sources, recipe, ctx.toolchain.recipes.get(other.slice(4))!)) {

@@ -9,10 +9,15 @@ import { removeIfThere } from '../folders.js';
  * each time so files a need no longer installs disappear. When the images hold nothing there is
  * no stage at all: a folder made and never read would cost a graph of many small recipes a
  * file-system write each.
+ *
+ * `empty` holds the images known to hold nothing, and gets those found so: a build stages the
+ * same needs for every recipe that needs them, and an image is done before any of them is
+ * staged (a deep graph of small recipes would otherwise read each image once per recipe after it).
  */
-export async function buildStage(stage: string, images: readonly string[]): Promise<void> {
+export async function buildStage(stage: string, images: readonly string[], empty: Set<string> = new Set()): Promise<void> {
   await removeIfThere(stage);
   for (const image of images) {
+    if (empty.has(image)) continue;
     // Read at once, not through the thread pool: a recipe with many needs, most installing
     // little, would wait a round trip for each.
     let top;
@@ -20,10 +25,14 @@ export async function buildStage(stage: string, images: readonly string[]): Prom
       top = readdirSync(image, { withFileTypes: true });
     } catch (error) {
       // A recipe that installs nothing (a source-only recipe) has no image.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      empty.add(image);
+      continue;
     }
-    if (top.length === 0) continue;
+    if (top.length === 0) {
+      empty.add(image);
+      continue;
+    }
     mkdirSync(stage, { recursive: true });
     await mergeEntries(image, top, stage);
   }

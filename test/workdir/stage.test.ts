@@ -38,4 +38,18 @@ describe('the stage', () => {
     await buildStage(stage, [empty, path.join(dir, 'no-image')]);
     expect(lstatSync(stage, { throwIfNoEntry: false })).toBeUndefined();
   });
+
+  it('remembers the images it found empty, and reads them no more', async () => {
+    const dir = await tempDir();
+    const [empty, full] = [path.join(dir, 'empty'), path.join(dir, 'full')];
+    mkdirSync(empty);
+    put(full, 'bin/tool', 'x');
+    const known = new Set<string>();
+    await buildStage(path.join(dir, 'stage'), [empty, path.join(dir, 'no-image'), full], known);
+    expect([...known].sort()).toEqual([empty, path.join(dir, 'no-image')]);
+    // Known empty, so not read again (what a build relies on: an image is done before it is staged).
+    put(empty, 'late', 'not staged');
+    await buildStage(path.join(dir, 'stage2'), [empty], known);
+    expect(lstatSync(path.join(dir, 'stage2'), { throwIfNoEntry: false })).toBeUndefined();
+  });
 });
