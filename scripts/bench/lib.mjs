@@ -1,7 +1,7 @@
 // Shared helpers of the benchmark scripts: timing whole commands, alternating the two sides,
 // medians, and the table every script prints.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

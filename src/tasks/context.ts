@@ -72,6 +72,13 @@ export function stepEnv(ctx: BuildContext, recipe: Recipe): Record<string, strin
   };
 }
 
+/** What `memos` keeps for this build, made by `make` the first time it is asked for. */
+export function perBuild<T>(memos: WeakMap<BuildContext, T>, ctx: BuildContext, make: () => T): T {
+  let memo = memos.get(ctx);
+  if (memo === undefined) memos.set(ctx, (memo = make()));
+  return memo;
+}
+
 /**
  * A recipe's placeholder values and needs, by build context: they stay the same for a whole
  * build, and every check and every step task of the recipe expands with them.
@@ -79,8 +86,7 @@ export function stepEnv(ctx: BuildContext, recipe: Recipe): Record<string, strin
 const scopeBases = new WeakMap<BuildContext, Map<string, { readonly values: PlaceholderValues; readonly needs: ReadonlySet<string> }>>();
 
 function expandScope(ctx: BuildContext, recipe: Recipe): (step: string) => ExpandScope {
-  let bases = scopeBases.get(ctx);
-  if (!bases) scopeBases.set(ctx, (bases = new Map()));
+  const bases = perBuild(scopeBases, ctx, () => new Map());
   let base = bases.get(recipe.name);
   if (!base) {
     base = { values: placeholderValues(ctx, recipe), needs: new Set(transitiveNeeds(ctx.toolchain.recipes, recipe.name).map((r) => r.name)) };

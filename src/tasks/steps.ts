@@ -5,7 +5,7 @@ import type { Step } from '../recipes/schema.js';
 import { pinDisagreements } from '../sources/source.js';
 import { StepFailure, appendLog, runStep, tailLines } from '../process/run.js';
 import { buildStage } from '../workdir/stage.js';
-import { expandRecipeSteps, recipeOf, stepEnv, type BuildContext } from './context.js';
+import { expandRecipeSteps, perBuild, recipeOf, stepEnv, type BuildContext } from './context.js';
 
 /** How many log lines a failure shows. */
 export const TAIL_LINES = 20;
@@ -47,9 +47,7 @@ export async function stageIfFirst(ctx: BuildContext, task: PlannedTask, logFile
   const recipe = recipeOf(ctx, task);
   if (kindsOf(recipe).find((k) => STAGED_KINDS.has(k)) !== task.kind) return;
   const images = transitiveNeeds(ctx.toolchain.recipes, recipe.name).map((need) => ctx.layout.image(need.name));
-  let empty = emptyImages.get(ctx);
-  if (!empty) emptyImages.set(ctx, (empty = new Set()));
-  await buildStage(ctx.layout.stage(treeOwner(recipe)), images, empty);
+  await buildStage(ctx.layout.stage(treeOwner(recipe)), images, perBuild(emptyImages, ctx, () => new Set()));
   const others = placeholdersUsed(recipeTemplates(recipe)).filter((p) => p.startsWith('src:'));
   for (const other of others) {
     for (const line of await pinDisagreements(ctx.sources, recipe, ctx.toolchain.recipes.get(other.slice(4))!)) {
