@@ -1,5 +1,5 @@
 // Starting a step: node's own spawn (a fork of node, which copies its page tables on the one
-// thread node has) against the step spawner (dist/process/spawner.js: a small perl process that
+// thread node has) against the step spawner (dist/process/spawner.js: a small C program that
 // forks for us), each running `true` to its exit, one at a time and two at a time, at node's
 // usual size and with 150 MiB more of it in use (a build holding a big recipe set, a gcc-sized
 // tree record). Prints the time per step of each side and the ratio.

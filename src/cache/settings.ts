@@ -1,4 +1,3 @@
-import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { ProfileCache } from '../recipes/profile.js';
@@ -79,10 +78,4 @@ export function resolveCacheSettings(cacheDir: string, profile: ProfileCache, fl
     artifacts: artifactsOn ? { dir: path.join(cacheDir, 'artifacts'), remote, restore: flags.restore ?? true } : undefined,
     ccache: ccacheOn ? { dir: path.join(cacheDir, 'ccache'), remoteStorage: env.CCACHE_REMOTE_STORAGE ?? profile.ccacheRemote } : undefined,
   };
-}
-
-/** The shared download cache: `$XDG_CACHE_HOME/hermit-toolchain` unless `--cache` says otherwise. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
-  return path.join(base, 'hermit-toolchain');
 }

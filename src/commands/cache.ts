@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { defaultCacheDir } from '../cache/settings.js';
+import { defaultCacheDir } from '../folders.js';
 import { readStats } from '../cache/artifacts.js';
 import { ccacheStats } from '../cache/ccache.js';
 import { LocalStore } from '../cache/local.js';

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
-import { defaultCacheDir } from '../cache/settings.js';
+import { defaultCacheDir } from '../folders.js';
 import { sha256Hex } from '../hash.js';
 import { PROFILE_FILE, loadProfile, loadToolchain, type Toolchain } from '../recipes/load.js';
 import { mirrorUrl, type Profile } from '../recipes/profile.js';

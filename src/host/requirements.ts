@@ -29,16 +29,17 @@ function stepCommands(recipe: Recipe): string[] {
 }
 
 /**
- * What a recipe needs of the host beyond its `tools` list: mkfifo for the job slots' FIFO and
- * perl for the step spawner (process/spawner.ts) whenever it has steps, what its steps run by
- * name, patch
- * for a patch series, git for a git source, tar and the decompressor of its tarball (a zip is
- * read natively), and for a packaged recipe what packaging runs (the compressor, strip for host
- * binaries, dpkg, and dpkg-shlibdeps for shared-library dependencies).
+ * What a recipe needs of the host beyond its `tools` list: mkfifo for the job slots' FIFO when it
+ * has steps, cc to build the step spawner (process/spawner-binary.ts) when it has steps or
+ * patches (GNU patch runs as a step), what its steps run by name, patch for a patch series, git
+ * for a git source, tar and the decompressor of its tarball (a zip is read natively), and for a
+ * packaged recipe what packaging runs (the compressor, strip for host binaries, dpkg, and
+ * dpkg-shlibdeps for shared-library dependencies).
  */
 export function impliedTools(recipe: Recipe, packageCompressor: string | undefined): string[] {
   const commands = stepCommands(recipe);
-  const tools = commands.length > 0 ? ['mkfifo', 'perl', ...commands] : commands;
+  const spawner = commands.length > 0 || recipe.patches !== undefined ? ['cc'] : [];
+  const tools = [...(commands.length > 0 ? ['mkfifo'] : []), ...spawner, ...commands];
   if (recipe.patches !== undefined) tools.push('patch');
   if (recipe.source?.git) tools.push('git');
   const file = recipe.source?.file ?? recipe.source?.url ?? '';

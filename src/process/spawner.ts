@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { HermitError } from '../errors.js';
-import { SPAWNER_SCRIPT, encodeRequest, parseAnswer, type SpawnRequest, type StepExit } from './spawn-protocol.js';
+import { encodeRequest, parseAnswer, type SpawnRequest, type StepExit } from './spawn-protocol.js';
+import { spawnerBinary } from './spawner-binary.js';
 
 /** The spawner could not be started, or died with steps in its care. */
 export class SpawnerError extends HermitError {}
@@ -42,7 +43,7 @@ class Spawner {
   ) {
     stdout.setEncoding('utf8');
     stdout.on('data', (text: string) => this.receive(text));
-    stdout.on('close', () => this.loseAll(new SpawnerError('the step spawner (perl) exited with steps in its care')));
+    stdout.on('close', () => this.loseAll(new SpawnerError('the step spawner exited with steps in its care')));
     stdin.on('error', (error: Error) => this.loseAll(new SpawnerError(`cannot talk to the step spawner: ${error.message}`, { cause: error })));
     unrefAll(false);
   }
@@ -108,10 +109,11 @@ class Spawner {
 const spawners = new Map<string, Promise<Spawner>>();
 
 async function startSpawner(fds: readonly number[]): Promise<Spawner> {
+  const binary = await spawnerBinary();
   const { execa } = await import('execa');
   // Its own process group: a Ctrl-C reaches us, and we end the steps; it must not end the spawner
   // that reports their exits first.
-  const child = execa('perl', ['-e', SPAWNER_SCRIPT], {
+  const child = execa(binary, [], {
     stdio: ['pipe', 'pipe', 'inherit', ...(fds as Array<3 | 4>)],
     detached: true,
     buffer: false,
@@ -122,10 +124,7 @@ async function startSpawner(fds: readonly number[]): Promise<Spawner> {
     new Promise<undefined>((resolve) => child.once('spawn', () => resolve(undefined))),
     child.then((result) => result),
   ]);
-  if (failed) {
-    const why = failed.exitCode === undefined && failed.signal === undefined ? 'perl is not installed (Debian package perl-base)' : (failed.shortMessage ?? 'it exited');
-    throw new SpawnerError(`cannot start the step spawner: ${why}`);
-  }
+  if (failed) throw new SpawnerError(`cannot start the step spawner ${binary}: ${failed.shortMessage ?? 'it exited'}`);
   const stdin = child.stdin!;
   const stdout = child.stdout!;
   return new Spawner(stdin, stdout, (referenced) => {

@@ -32,7 +32,7 @@ async function fakeMachine(root: string): Promise<{ bin: string; include: string
   versionStub(bin, 'tar', 'tar (GNU tar) 1.34');
   versionStub(bin, 'find', 'find (GNU findutils) 4.9.0');
   versionStub(bin, 'mkfifo', 'mkfifo (GNU coreutils) 9.1');
-  versionStub(bin, 'perl', 'This is perl 5, version 36, subversion 0 (v5.36.0)');
+  versionStub(bin, 'cc', 'cc (Debian 12.2.0-14+deb12u1) 12.2.0');
   script(path.join(bin, 'gcc'), `exec /usr/bin/gcc -nostdinc -isystem '${include}' "$@"`);
   mkdirSync(path.join(include, 'isl'), { recursive: true });
   writeFileSync(path.join(include, 'gmp.h'), '#define __GNU_MP_VERSION 6\n#define __GNU_MP_VERSION_MINOR 2\n#define __GNU_MP_VERSION_PATCHLEVEL 1\n');
@@ -102,10 +102,10 @@ describe('doctor', () => {
     expect(rowOf(stdout, 'command make')).toEqual(['command make', 'ok', '4.3', '>= 4.2', 'make', 'gcc-bootstrap']);
     expect(rowOf(stdout, 'command hexdump')).toEqual(['command hexdump', 'ok', '2.38.1', 'any', 'bsdextrautils', 'libhermit']);
     // Implied by the recipe: its patches need patch, its .tar.xz tar, find and xz, its steps the
-    // jobserver's mkfifo and the step spawner's perl.
+    // jobserver's mkfifo and the C compiler that builds the step spawner.
     expect(rowOf(stdout, 'command find')).toEqual(['command find', 'ok', '4.9.0', 'any', 'findutils', 'gcc-bootstrap']);
     expect(rowOf(stdout, 'command mkfifo')).toEqual(['command mkfifo', 'ok', '9.1', 'any', 'coreutils', 'gcc-bootstrap']);
-    expect(rowOf(stdout, 'command perl')).toEqual(['command perl', 'ok', '5.36.0', 'any', 'perl', 'gcc-bootstrap']);
+    expect(rowOf(stdout, 'command cc')).toEqual(['command cc', 'ok', '12.2.0', 'any', 'gcc', 'gcc-bootstrap']);
     expect(rowOf(stdout, 'command patch')).toEqual(['command patch', 'ok', '2.7.6', 'any', 'patch', 'gcc-bootstrap']);
     expect(rowOf(stdout, 'command tar')).toEqual(['command tar', 'ok', '1.34', 'any', 'tar', 'gcc-bootstrap']);
     expect(rowOf(stdout, 'command xz')).toEqual(['command xz', 'ok', '5.4.1', 'any', 'xz-utils', 'gcc-bootstrap']);

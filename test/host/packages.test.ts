@@ -36,9 +36,11 @@ describe('tool requirements', () => {
       install: [['sh', '-c', 'make install'], ['/usr/bin/install', 'x', 'y']],
       package: { name: 'gcc-hermit' },
     });
-    expect(impliedTools(gcc, 'xz')).toEqual(['mkfifo', 'perl', 'make', 'sh', 'patch', 'tar', 'find', 'xz', 'xz', 'strip', 'dpkg', 'dpkg-shlibdeps']);
+    expect(impliedTools(gcc, 'xz')).toEqual(['mkfifo', 'cc', 'make', 'sh', 'patch', 'tar', 'find', 'xz', 'xz', 'strip', 'dpkg', 'dpkg-shlibdeps']);
     const git = recipe('lwip', { source: { git: { url: 'https://example.org/lwip.git', commit: 'b'.repeat(40) } } });
     expect(impliedTools(git, 'xz')).toEqual(['git']);
+    // GNU patch runs as a step, started by the spawner cc builds.
+    expect(impliedTools(recipe('lwip', { patches: 'patches/lwip', source: { git: { url: 'https://example.org/lwip.git', commit: 'b'.repeat(40) } } }), 'xz')).toEqual(['cc', 'patch', 'git']);
     expect(impliedTools(recipe('newlib', { source: { url: 'https://example.org/newlib-3.3.0.tar.gz', sha256: 'c'.repeat(64) } }), undefined)).toEqual(['tar', 'find', 'gzip']);
   });
 

@@ -2,6 +2,7 @@ import { closeSync, openSync, readFileSync, statSync, writeFileSync } from 'node
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closeSpawner, spawnStep } from '../../src/process/spawner.js';
+import { spawnerBinary } from '../../src/process/spawner-binary.js';
 import { procStat } from '../../src/process/proc.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -69,9 +70,9 @@ describe('the step spawner', () => {
     const step = await spawnStep({ argv: ['sleep', '5'], cwd: dir, logFile: log, note: '', folders: [], env }, []);
     const pid = (await step.started)?.pid;
     const spawner = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-    expect(readFileSync(`/proc/${spawner}/cmdline`, 'utf8')).toMatch(/^perl\0-e\0/);
+    expect(readFileSync(`/proc/${spawner}/cmdline`, 'utf8')).toBe(`${await spawnerBinary()}\0`);
     process.kill(spawner, 'SIGKILL');
-    await expect(step.exited).rejects.toThrow(/the step spawner \(perl\) exited with steps in its care/);
+    await expect(step.exited).rejects.toThrow(/the step spawner exited with steps in its care/);
     process.kill(-pid!, 'SIGKILL');
     expect(await (await spawnStep({ argv: ['true'], cwd: dir, logFile: log, note: '', folders: [], env }, [])).exited).toEqual({ exitCode: 0, signal: undefined });
   });

@@ -1,0 +1,287 @@
+/**
+ * The step spawner's source, in C (the conversation it holds is in spawn-protocol.ts; building it
+ * is spawner-binary.ts). It stays a small process on purpose: a fork copies the forker's page
+ * tables, and node's fork blocks its one thread; a spawner in a scripting language (perl was
+ * one) pays for the pages its interpreter dirties after each fork (docs/performance.md).
+ *
+ * It forks each step, makes it the leader of its own process group, reports its pid and start
+ * time (which the run's journal of running steps records, src/workdir/running.ts: read here, it
+ * costs node's thread nothing), and reports how it ended once it has reaped it. The forked child
+ * makes the step's log, its folder and the folders the step needs, and writes the note, before
+ * it becomes the step: on this kind of virtual machine a new file or folder costs many times
+ * more while other processes fork and exit, and in the children those costs are paid side by
+ * side rather than one after another in the spawner, which meanwhile forks the next step. That is
+ * also why it forks rather than use posix_spawn, which would leave them to the spawner (a fork of
+ * a process this small costs no more).
+ *
+ * Answers wait until it next waits for input, so a burst of exits wakes node once. It exits when
+ * its input closes (we are done, or were killed): the steps it started then go on without anyone
+ * watching, as the steps of a killed run always did, and the next run ends them
+ * (src/workdir/running.ts).
+ */
+export const SPAWNER_SOURCE = String.raw`#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Answers wait here until the next wait for input: a burst of them wakes node once. */
+static char *answers;
+static size_t answers_length, answers_size;
+
+static void *grow(void *block, size_t size) {
+  void *bigger = realloc(block, size);
+  if (!bigger) {
+    fputs("hermit-toolchain spawner: out of memory\n", stderr);
+    exit(1);
+  }
+  return bigger;
+}
+
+static void answer(const char *format, ...) {
+  char line[128];
+  va_list args;
+  va_start(args, format);
+  int length = vsnprintf(line, sizeof line, format, args);
+  va_end(args);
+  if (answers_length + length + 1 > answers_size) {
+    answers_size = 2 * (answers_length + length + 1);
+    answers = grow(answers, answers_size);
+  }
+  memcpy(answers + answers_length, line, length);
+  answers_length += length;
+  answers[answers_length++] = '\n';
+}
+
+static void send_answers(void) {
+  size_t sent = 0;
+  while (sent < answers_length) {
+    ssize_t n = write(STDOUT_FILENO, answers + sent, answers_length - sent);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) exit(1);
+    sent += n;
+  }
+  answers_length = 0;
+}
+
+/* The steps running, by pid: as many as the job budget allows, so a list is enough. */
+static struct step { pid_t pid; char id[24]; } *running;
+static size_t running_count, running_size;
+
+static void reap(void) {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    for (size_t i = 0; i < running_count; i++) {
+      if (running[i].pid != pid) continue;
+      answer("E %s %d", running[i].id, status);
+      running[i] = running[--running_count];
+      break;
+    }
+  }
+}
+
+/* mkdir -p, trying the folder itself first: usually it or its parent is there. */
+static int make_folder(const char *dir) {
+  if (*dir == '\0' || mkdir(dir, 0777) == 0 || errno == EEXIST) return 0;
+  if (errno != ENOENT) return -1;
+  char *parent = strdup(dir);
+  char *slash = strrchr(parent, '/');
+  while (slash && slash > parent && slash[1] == '\0') slash = memrchr(parent, '/', slash - parent);
+  int made = 0;
+  if (slash && slash > parent) {
+    *slash = '\0';
+    made = make_folder(parent);
+  }
+  free(parent);
+  if (made < 0) return -1;
+  return mkdir(dir, 0777) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/* Said on stderr (the log, once it is open), as a shell says a command it cannot run. */
+static void step_failed(const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  vdprintf(STDERR_FILENO, format, args);
+  va_end(args);
+  _exit(127);
+}
+
+/* The folder a path is in (a copy the caller may leave: the child soon becomes the step). */
+static char *parent_of(const char *file) {
+  char *dir = strdup(file);
+  char *slash = strrchr(dir, '/');
+  if (slash && slash > dir) *slash = '\0';
+  else *dir = '\0';
+  return dir;
+}
+
+/* Field 22 of proc(5)'s stat, counted after the command name, which may hold spaces and parentheses. */
+static void start_time(pid_t pid, char *start, size_t size) {
+  snprintf(start, size, "-");
+  char path[64], stat[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t n = read(fd, stat, sizeof stat - 1);
+  close(fd);
+  if (n <= 0) return;
+  stat[n] = '\0';
+  char *field = strrchr(stat, ')');
+  for (int k = 2; field && k < 22; k++) field = strchr(field + 1, ' ');
+  if (!field) return;
+  size_t length = strspn(field + 1, "0123456789");
+  if (length > 0 && length < size) snprintf(start, size, "%.*s", (int)length, field + 1);
+}
+
+/* A step that could not be started at all: why on our stderr, and the status a shell would give. */
+static void not_started(const char *id, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  vdprintf(STDERR_FILENO, format, args);
+  va_end(args);
+  answer("E %s %d", id, 127 << 8);
+}
+
+static sigset_t original_mask;
+
+/* In the forked child: the step's log, folders and folder, then the step itself. */
+static void become_step(char **argv, char **envp, const char *cwd, const char *log_file, const char *note, int jobserver, char **folders, size_t folder_count) {
+  sigprocmask(SIG_SETMASK, &original_mask, NULL);
+  signal(SIGCHLD, SIG_DFL);
+  setpgid(0, 0);
+  int in = open("/dev/null", O_RDONLY);
+  if (in < 0 || dup2(in, STDIN_FILENO) < 0) _exit(127);
+  if (in != STDIN_FILENO) close(in);
+  int log = open(log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+  if (log < 0 && errno == ENOENT) {
+    make_folder(parent_of(log_file));
+    log = open(log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+  }
+  if (log < 0) step_failed("cannot open the log %s: %s\n", log_file, strerror(errno));
+  if (dup2(log, STDOUT_FILENO) < 0 || dup2(log, STDERR_FILENO) < 0) _exit(127);
+  close(log);
+  if (*note) dprintf(STDOUT_FILENO, "%s\n", note);
+  if (!jobserver) {
+    close(3);
+    close(4);
+  }
+  for (size_t i = 0; i < folder_count; i++) {
+    if (make_folder(folders[i]) < 0) step_failed("cannot make the folder %s: %s\n", folders[i], strerror(errno));
+  }
+  if (chdir(cwd) < 0 && (errno != ENOENT || make_folder(cwd) < 0 || chdir(cwd) < 0)) {
+    step_failed("cannot run %s: cannot enter %s: %s\n", argv[0], cwd, strerror(errno));
+  }
+  /* execvp searches the PATH of the environment it runs in: the step's. */
+  environ = envp;
+  execvp(argv[0], argv);
+  step_failed("cannot run %s: %s\n", argv[0], strerror(errno));
+}
+
+static void start(char *body, size_t length) {
+  /* NUL-separated fields; the body has one more NUL after it, so the last field ends too. */
+  size_t count = 1;
+  for (size_t i = 0; i < length; i++) count += body[i] == '\0';
+  char **fields = grow(NULL, (count + 1) * sizeof *fields);
+  fields[0] = body;
+  for (size_t i = 0, k = 1; i < length; i++) if (body[i] == '\0') fields[k++] = body + i + 1;
+  fields[count] = NULL;
+  if (count < 7) goto malformed;
+  const char *id = fields[0], *cwd = fields[1], *log_file = fields[2], *note = fields[3];
+  int jobserver = strcmp(fields[4], "1") == 0;
+  size_t folder_count = strtoul(fields[5], NULL, 10);
+  if (6 + folder_count + 1 > count) goto malformed;
+  char **folders = fields + 6;
+  size_t argc = strtoul(fields[6 + folder_count], NULL, 10);
+  if (argc == 0 || 7 + folder_count + argc > count) goto malformed;
+  char **argv = fields + 7 + folder_count;
+  /* The environment is the rest: copied before argv's end is marked where it begins. */
+  size_t envc = count - (7 + folder_count + argc);
+  char **envp = grow(NULL, (envc + 1) * sizeof *envp);
+  memcpy(envp, argv + argc, envc * sizeof *envp);
+  envp[envc] = NULL;
+  argv[argc] = NULL;
+
+  pid_t pid = fork();
+  if (pid < 0) {
+    not_started(id, "cannot start %s: %s\n", argv[0], strerror(errno));
+    goto done;
+  }
+  if (pid == 0) become_step(argv, envp, cwd, log_file, note, jobserver, folders, folder_count);
+  setpgid(pid, pid);
+  if (running_count == running_size) {
+    running_size = running_size ? 2 * running_size : 8;
+    running = grow(running, running_size * sizeof *running);
+  }
+  running[running_count].pid = pid;
+  snprintf(running[running_count].id, sizeof running[running_count].id, "%s", id);
+  running_count++;
+  /* Not reaped before this answer, so its stat is there even if it has exited already. */
+  char started[32];
+  start_time(pid, started, sizeof started);
+  answer("S %s %d %s", id, (int)pid, started);
+done:
+  free(envp);
+  free(fields);
+  return;
+malformed:
+  fputs("hermit-toolchain spawner: a request it cannot read\n", stderr);
+  exit(2);
+}
+
+static void on_child(int signal) { (void)signal; }
+
+int main(void) {
+  /* SIGCHLD only while waiting for input, so an exit between two waits cannot be missed. */
+  sigset_t child, waiting;
+  sigemptyset(&child);
+  sigaddset(&child, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &child, &original_mask);
+  waiting = original_mask;
+  sigdelset(&waiting, SIGCHLD);
+  struct sigaction action = {.sa_handler = on_child};
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGCHLD, &action, NULL);
+  char *input = NULL;
+  size_t input_length = 0, input_size = 0;
+  for (;;) {
+    reap();
+    send_answers();
+    struct pollfd in = {.fd = STDIN_FILENO, .events = POLLIN};
+    if (ppoll(&in, 1, NULL, &waiting) < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    if (input_size - input_length < 65536) {
+      input_size = 2 * input_size + 65536;
+      input = grow(input, input_size);
+    }
+    ssize_t n = read(STDIN_FILENO, input + input_length, input_size - input_length - 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n == 0 ? 0 : 1;
+    input_length += n;
+    size_t used = 0;
+    for (;;) {
+      char *newline = memchr(input + used, '\n', input_length - used);
+      if (!newline) break;
+      size_t length = strtoul(input + used, NULL, 10);
+      size_t body = newline + 1 - input;
+      if (input_length - body < length) break;
+      char saved = input[body + length];
+      input[body + length] = '\0';
+      start(input + body, length);
+      input[body + length] = saved;
+      used = body + length;
+    }
+    memmove(input, input + used, input_length - used);
+    input_length -= used;
+  }
+}
+`;
