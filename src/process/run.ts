@@ -50,7 +50,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal | undefined;
   /**
    * Told the step's process group once it runs and once it has exited: a run killed in between
-   * cannot end the group, so the next run needs a record of it.
+   * cannot end the group, so the next run needs a record of it. A step that ends within moments
+   * of its start is not told of at all (the spawner says nothing of it until it has ended).
    */
   readonly group?: GroupWatcher | undefined;
 }

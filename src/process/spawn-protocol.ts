@@ -5,9 +5,10 @@ import { constants } from 'node:os';
  * spawner-source.ts), kept apart from the process so that it is tested without one. A request is
  * a line with the byte length of its body, then the body: NUL-separated fields (NUL cannot occur
  * in an argument, a path or the environment).
- * The spawner answers with lines: `S <id> <pid> <start>` once a step runs (`start` is when the
- * process started, field 22 of /proc/<pid>/stat, or `-` when that cannot be read), and
- * `E <id> <wait status>` once it has exited.
+ * The spawner answers with lines: `S <id> <pid> <start>` once a step has run for a moment
+ * (`start` is when the process started, field 22 of /proc/<pid>/stat, or `-` when that cannot be
+ * read), and `E <id> <wait status>` once it has exited; a step that ends within that moment, or
+ * could not be started, has only its `E` line.
  */
 export interface SpawnRequest {
   readonly id: number;

@@ -14,7 +14,8 @@
  * also why it forks rather than use posix_spawn, which would leave them to the spawner (a fork of
  * a process this small costs no more).
  *
- * Answers wait until it next waits for input, so a burst of exits wakes node once. It exits when
+ * Answers wait until it next waits for input, so a burst of exits wakes node once, and node
+ * hears that a step runs only once it has run for a moment (TELL_AFTER_NS). It exits when
  * its input closes (we are done, or were killed): the steps it started then go on without anyone
  * watching, as the steps of a killed run always did, and the next run ends them
  * (src/workdir/running.ts).
@@ -30,6 +31,7 @@ export const SPAWNER_SOURCE = String.raw`#define _GNU_SOURCE
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Answers wait here until the next wait for input: a burst of them wakes node once. */
@@ -72,8 +74,22 @@ static void send_answers(void) {
 }
 
 /* The steps running, by pid: as many as the job budget allows, so a list is enough. */
-static struct step { pid_t pid; char id[24]; } *running;
+static struct step {
+  pid_t pid;
+  char id[24];
+  /* When it was forked (monotonic), and whether node has been told it runs. */
+  struct timespec forked;
+  int told;
+} *running;
 static size_t running_count, running_size;
+
+/*
+ * How long a step runs before node is told it runs: one that ends sooner is only said to have
+ * ended, which spares node a wake-up and the two lines of its record of running steps for each
+ * of the many tiny steps a graph can have. A run killed within it leaves such a step unrecorded,
+ * as it already could between a fork and the record.
+ */
+static const long TELL_AFTER_NS = 2000000;
 
 static void reap(void) {
   int status;
@@ -220,13 +236,11 @@ static void start(char *body, size_t length) {
     running_size = running_size ? 2 * running_size : 8;
     running = grow(running, running_size * sizeof *running);
   }
-  running[running_count].pid = pid;
-  snprintf(running[running_count].id, sizeof running[running_count].id, "%s", id);
-  running_count++;
-  /* Not reaped before this answer, so its stat is there even if it has exited already. */
-  char started[32];
-  start_time(pid, started, sizeof started);
-  answer("S %s %d %s", id, (int)pid, started);
+  struct step *step = &running[running_count++];
+  step->pid = pid;
+  snprintf(step->id, sizeof step->id, "%s", id);
+  clock_gettime(CLOCK_MONOTONIC, &step->forked);
+  step->told = 0;
 done:
   free(envp);
   free(fields);
@@ -234,6 +248,35 @@ done:
 malformed:
   fputs("hermit-toolchain spawner: a request it cannot read\n", stderr);
   exit(2);
+}
+
+static long nanoseconds_since(const struct timespec *then) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - then->tv_sec) * 1000000000L + (now.tv_nsec - then->tv_nsec);
+}
+
+/*
+ * Tells node of the steps that have run long enough, and returns how long until the next one
+ * has (-1: none is waiting). Called after reap(), so a step that has ended is not told of; one
+ * that ends in between is a zombie still, whose stat is there to read.
+ */
+static long tell_running(void) {
+  long wait = -1;
+  for (size_t i = 0; i < running_count; i++) {
+    struct step *step = &running[i];
+    if (step->told) continue;
+    long left = TELL_AFTER_NS - nanoseconds_since(&step->forked);
+    if (left > 0) {
+      if (wait < 0 || left < wait) wait = left;
+      continue;
+    }
+    char started[32];
+    start_time(step->pid, started, sizeof started);
+    answer("S %s %d %s", step->id, (int)step->pid, started);
+    step->told = 1;
+  }
+  return wait;
 }
 
 static void on_child(int signal) { (void)signal; }
@@ -253,9 +296,13 @@ int main(void) {
   size_t input_length = 0, input_size = 0;
   for (;;) {
     reap();
+    long wait = tell_running();
     send_answers();
     struct pollfd in = {.fd = STDIN_FILENO, .events = POLLIN};
-    if (ppoll(&in, 1, NULL, &waiting) < 0) {
+    struct timespec timeout = {.tv_sec = wait / 1000000000L, .tv_nsec = wait % 1000000000L};
+    int ready = ppoll(&in, 1, wait < 0 ? NULL : &timeout, &waiting);
+    if (ready == 0) continue;
+    if (ready < 0) {
       if (errno == EINTR) continue;
       return 1;
     }

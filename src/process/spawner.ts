@@ -21,7 +21,10 @@ export interface StartedStep {
 
 /** A step handed to the spawner: its process once it runs, and how it ended. */
 export interface SpawnedStep {
-  /** Resolves once the step runs, or with undefined if it never did; never rejects. */
+  /**
+   * Resolves once the step has run for a moment, or with undefined if it ended sooner or never
+   * ran (see SpawnAnswer); never rejects.
+   */
   readonly started: Promise<StartedStep | undefined>;
   readonly exited: Promise<StepExit>;
 }

@@ -62,15 +62,24 @@ export function placeholderValues(ctx: BuildContext, recipe: Recipe): Placeholde
   };
 }
 
-/** The environment of a recipe's steps: the stage's tools first in PATH. */
-export function stepEnv(ctx: BuildContext, recipe: Recipe): Record<string, string> {
-  const stageBin = path.join(ctx.layout.stage(treeOwner(recipe)), ctx.toolchain.profile.prefix, 'bin');
-  return {
-    ...ctx.baseEnv,
-    PATH: [stageBin, ctx.baseEnv.PATH ?? '/usr/bin:/bin'].join(path.delimiter),
-    SOURCE_DATE_EPOCH: String(ctx.toolchain.profile.sourceDateEpoch),
-  };
+/** The environment of a recipe's steps: the stage's tools first in PATH. Shared: copy it to change it. */
+export function stepEnv(ctx: BuildContext, recipe: Recipe): Readonly<Record<string, string>> {
+  const envs = perBuild(stepEnvs, ctx, () => new Map());
+  let env = envs.get(recipe.name);
+  if (!env) {
+    const stageBin = path.join(ctx.layout.stage(treeOwner(recipe)), ctx.toolchain.profile.prefix, 'bin');
+    env = {
+      ...ctx.baseEnv,
+      PATH: [stageBin, ctx.baseEnv.PATH ?? '/usr/bin:/bin'].join(path.delimiter),
+      SOURCE_DATE_EPOCH: String(ctx.toolchain.profile.sourceDateEpoch),
+    };
+    envs.set(recipe.name, env);
+  }
+  return env;
 }
+
+/** stepEnv's answers by build: every step of a recipe starts from the same one. */
+const stepEnvs = new WeakMap<BuildContext, Map<string, Readonly<Record<string, string>>>>();
 
 /** What `memos` keeps for this build, made by `make` the first time it is asked for. */
 export function perBuild<T>(memos: WeakMap<BuildContext, T>, ctx: BuildContext, make: () => T): T {

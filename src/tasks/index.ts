@@ -1,4 +1,4 @@
-import { mkdirSync, truncateSync } from 'node:fs';
+import { mkdirSync, statSync, truncateSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyInputs } from '../plan/keys.js';
@@ -52,11 +52,9 @@ export async function isUpToDate(ctx: BuildContext, task: PlannedTask, key: stri
  */
 export async function runTask(ctx: BuildContext, task: PlannedTask, signal: AbortSignal): Promise<void> {
   const logFile = ctx.layout.log(task.recipe, task.kind);
-  try {
-    truncateSync(logFile);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  // Looked up first: in a fresh work directory there is no log yet, and a failed truncate costs
+  // node an exception per task.
+  if (statSync(logFile, { throwIfNoEntry: false })?.size) truncateSync(logFile);
   // For what the source and package tasks keep there; the step tasks keep nothing.
   if (!STEP_KINDS.has(task.kind)) mkdirSync(ctx.layout.stateDir(task.recipe), { recursive: true });
   await TASK_MODULES[task.kind].run(ctx, task, signal, logFile);

@@ -49,7 +49,7 @@ describe('running a step', () => {
     const pid = Number(readFileSync(path.join(dir, 'pid'), 'utf8'));
     // The step leads a group of its own: the group's id is its pid.
     expect(events).toEqual([`started ${pid} ${pid}`, `ended ${pid}`]);
-    await expect(runStep(['false'], { cwd: dir, env, logFile: path.join(dir, 'x.log'), group })).rejects.toThrow(StepFailure);
+    await expect(runStep(['sh', '-c', 'sleep 0.1; exit 1'], { cwd: dir, env, logFile: path.join(dir, 'x.log'), group })).rejects.toThrow(StepFailure);
     expect(events.filter((event) => event.startsWith('ended'))).toHaveLength(2);
   });
 
