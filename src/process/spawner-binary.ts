@@ -1,4 +1,5 @@
-import { accessSync, constants, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { defaultCacheDir } from '../folders.js';
@@ -23,6 +24,7 @@ const built = new Map<string, Promise<string>>();
 /**
  * The spawner's program, built with `cc` the first time. It is written beside its final name
  * and renamed into place, so two runs building it at once both end with a whole program.
+ * Resolves to where it is (elsewhere than `file` when `file`'s folder cannot be written).
  */
 export function spawnerBinary(file = spawnerBinaryPath()): Promise<string> {
   let binary = built.get(file);
@@ -42,8 +44,9 @@ async function build(file: string): Promise<string> {
     // Not built yet.
   }
   const { execa } = await import('execa');
-  mkdirSync(path.dirname(file), { recursive: true });
-  const partial = `${file}.${process.pid}.partial`;
+  const dir = writableFolder(path.dirname(file));
+  const target = path.join(dir, path.basename(file));
+  const partial = `${target}.${process.pid}.partial`;
   const result = await execa('cc', ['-O2', '-o', partial, '-x', 'c', '-'], { input: SPAWNER_SOURCE, reject: false, stdout: 'ignore', stderr: 'pipe' });
   if (result.exitCode !== 0) {
     rmSync(partial, { force: true });
@@ -51,8 +54,24 @@ async function build(file: string): Promise<string> {
       result.exitCode === undefined && result.signal === undefined
         ? 'no C compiler (cc) on PATH (Debian package gcc)'
         : `cc ${result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`}: ${result.stderr.split('\n').find((line) => line.trim() !== '') ?? 'no message'}`;
-    throw new SpawnerBuildError(`cannot build the step spawner (${file}): ${why}`);
+    throw new SpawnerBuildError(`cannot build the step spawner (${target}): ${why}`);
   }
-  renameSync(partial, file);
-  return file;
+  renameSync(partial, target);
+  return target;
+}
+
+/**
+ * `dir`, made if missing, or when it cannot be written (a read-only home) a private folder in
+ * the system's temporary folder, where this run builds its own spawner.
+ */
+function writableFolder(dir: string): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return dir;
+  } catch {
+    const own = mkdtempSync(path.join(os.tmpdir(), 'hermit-spawner-'));
+    process.once('exit', () => rmSync(own, { recursive: true, force: true }));
+    return own;
+  }
 }

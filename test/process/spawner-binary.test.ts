@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SpawnerBuildError, spawnerBinary, spawnerBinaryPath } from '../../src/process/spawner-binary.js';
@@ -25,6 +26,14 @@ describe('the step spawner program', () => {
     writeFileSync(copy, readFileSync(file), { mode: 0o755 });
     process.env.PATH = dir;
     expect(await spawnerBinary(copy)).toBe(copy);
+  });
+
+  it('is built in a private temporary folder when the cache folder cannot be made or written', async () => {
+    const dir = await tempDir();
+    writeFileSync(path.join(dir, 'file'), '');
+    const binary = await spawnerBinary(spawnerBinaryPath(path.join(dir, 'file')));
+    expect(path.dirname(binary)).toMatch(new RegExp(`^${os.tmpdir()}/hermit-spawner-`));
+    expect(readFileSync(binary).subarray(0, 4)).toEqual(Buffer.from('\x7fELF', 'latin1'));
   });
 
   it('says what is missing when there is no C compiler, and what cc said when it fails', async () => {
