@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
+import { childProcess } from '../builtins.js';
 import { HermitError } from '../errors.js';
 import { encodeRequest, parseAnswer, type SpawnRequest, type StepExit } from './spawn-protocol.js';
 import { spawnerBinary } from './spawner-binary.js';
@@ -113,21 +114,17 @@ const spawners = new Map<string, Promise<Spawner>>();
 
 async function startSpawner(fds: readonly number[]): Promise<Spawner> {
   const binary = await spawnerBinary();
-  const { execa } = await import('execa');
+  // Node's own spawn: the spawner needs raw pipes and nothing of what execa adds, and starting it
+  // is on the way to a build's first step, which then need not wait for execa to load.
   // Its own process group: a Ctrl-C reaches us, and we end the steps; it must not end the spawner
   // that reports their exits first.
-  const child = execa(binary, [], {
-    stdio: ['pipe', 'pipe', 'inherit', ...(fds as Array<3 | 4>)],
-    detached: true,
-    buffer: false,
-    reject: false,
-    extendEnv: true,
+  const child = childProcess().spawn(binary, [], { stdio: ['pipe', 'pipe', 'inherit', ...fds], detached: true });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (error) => reject(new SpawnerError(`cannot start the step spawner ${binary}: ${error.message}`, { cause: error })));
   });
-  const failed = await Promise.race([
-    new Promise<undefined>((resolve) => child.once('spawn', () => resolve(undefined))),
-    child.then((result) => result),
-  ]);
-  if (failed) throw new SpawnerError(`cannot start the step spawner ${binary}: ${failed.shortMessage ?? 'it exited'}`);
+  // Its end shows as its output closing (see Spawner); a later error (a failed kill) changes nothing.
+  child.on('error', () => undefined);
   const stdin = child.stdin!;
   const stdout = child.stdout!;
   return new Spawner(stdin, stdout, (referenced) => {
