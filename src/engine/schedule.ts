@@ -40,7 +40,7 @@ export interface ScheduleOptions<T extends SchedulableTask> {
 
 /**
  * The budget could not give a task its slot for a reason other than the run's cancellation: a
- * jobserver that could not be made (mkfifo failed) or that is closed.
+ * jobserver that could not be made (its FIFO could not be) or that is closed.
  */
 export class BudgetError extends UserError {
   constructor(

@@ -1,3 +1,4 @@
+import { jobSlots, kindsOf } from '../plan/plan.js';
 import type { Recipe } from '../recipes/schema.js';
 
 /** A host command a build needs, and the recipes that need it. */
@@ -29,17 +30,16 @@ function stepCommands(recipe: Recipe): string[] {
 }
 
 /**
- * What a recipe needs of the host beyond its `tools` list: mkfifo for the job slots' FIFO when it
- * has steps, cc to build the step spawner (process/spawner-binary.ts) when it has steps or
- * patches (GNU patch runs as a step), what its steps run by name, patch for a patch series, git
- * for a git source, tar and the decompressor of its tarball (a zip is read natively), and for a
- * packaged recipe what packaging runs (the compressor, strip for host binaries, dpkg, and
- * dpkg-shlibdeps for shared-library dependencies).
+ * What a recipe needs of the host beyond its `tools` list: cc to build the step spawner
+ * (process/spawner-binary.ts), which runs its steps and GNU patch and makes the job slots' FIFO
+ * that every task but a fetch takes a slot of, what its steps run by name, patch for a patch
+ * series, git for a git source, tar and the decompressor of its tarball (a zip is read
+ * natively), and for a packaged recipe what packaging runs (the compressor, strip for host
+ * binaries, dpkg, and dpkg-shlibdeps for shared-library dependencies).
  */
 export function impliedTools(recipe: Recipe, packageCompressor: string | undefined): string[] {
   const commands = stepCommands(recipe);
-  const spawner = commands.length > 0 || recipe.patches !== undefined ? ['cc'] : [];
-  const tools = [...(commands.length > 0 ? ['mkfifo'] : []), ...spawner, ...commands];
+  const tools = [...(kindsOf(recipe).some((kind) => jobSlots(kind) > 0) ? ['cc'] : []), ...commands];
   if (recipe.patches !== undefined) tools.push('patch');
   if (recipe.source?.git) tools.push('git');
   const file = recipe.source?.file ?? recipe.source?.url ?? '';

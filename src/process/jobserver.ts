@@ -1,6 +1,5 @@
-import { constants, closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
-import { childProcess } from '../builtins.js';
-import { closeSpawner } from './spawner.js';
+import { constants, closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { SpawnerError, closeSpawner, makeJobserverFifo } from './spawner.js';
 import { HermitError } from '../errors.js';
 import type { Budget } from './budget.js';
 
@@ -14,17 +13,6 @@ const POLL_MIN_MS = 5;
 const POLL_MAX_MS = 50;
 
 export class JobserverError extends HermitError {}
-
-/** mkfifo(1), since Node has no mkfifo(3); its failure said in one line. */
-function makeFifo(fifo: string): void {
-  try {
-    childProcess().execFileSync('mkfifo', ['-m', '600', fifo], { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (error) {
-    const failure = error as NodeJS.ErrnoException & { stderr?: Buffer };
-    const why = failure.code === 'ENOENT' ? 'mkfifo is not installed (Debian package coreutils)' : (failure.stderr?.toString().trim() || failure.message);
-    throw new JobserverError(`cannot make the jobserver's FIFO ${fifo}: ${why}`, { cause: error });
-  }
-}
 
 /**
  * A GNU make jobserver shared by the scheduler and every make a step starts. It is a pipe (a
@@ -58,23 +46,32 @@ export class Jobserver implements Budget {
     readonly childWrite: number,
   ) {}
 
-  /** Makes the FIFO `fifo` (a fresh name, removed once open) and fills it with tokens. */
-  static create(fifo: string, size: number): Jobserver {
+  /**
+   * Makes the FIFO `fifo` (a fresh name, removed once open) and fills it with tokens. The step
+   * spawner makes it (see makeJobserverFifo), and its steps inherit its ends.
+   */
+  static async create(fifo: string, size: number): Promise<Jobserver> {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`a jobserver needs at least one slot, got ${size}`);
-    makeFifo(fifo);
+    const opened: number[] = [];
     try {
-      // Our end is opened read-write first so that the blocking opens below find a writer and
-      // a reader and return at once. Separate opens give separate O_NONBLOCK flags.
-      const own = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
-      const childRead = openSync(fifo, constants.O_RDONLY);
-      const childWrite = openSync(fifo, constants.O_WRONLY);
-      const server = new Jobserver(size, own, childRead, childWrite);
-      server.refill();
-      return server;
+      await makeJobserverFifo(fifo, () => {
+        // Our end is opened read-write first so that the blocking opens below find a writer and
+        // a reader and return at once. Separate opens give separate O_NONBLOCK flags.
+        for (const flags of [constants.O_RDWR | constants.O_NONBLOCK, constants.O_RDONLY, constants.O_WRONLY]) opened.push(openSync(fifo, flags));
+        return opened.slice(1);
+      });
+    } catch (error) {
+      for (const fd of opened) closeSync(fd);
+      if (error instanceof SpawnerError) throw new JobserverError(error.message, { cause: error });
+      throw error;
     } finally {
       // The descriptors keep the pipe alive; nothing needs its name any more.
-      unlinkSync(fifo);
+      rmSync(fifo, { force: true });
     }
+    const [own, childRead, childWrite] = opened as [number, number, number];
+    const server = new Jobserver(size, own, childRead, childWrite);
+    server.refill();
+    return server;
   }
 
   /** MAKEFLAGS for a step's environment: make becomes a client of this jobserver. */
@@ -176,6 +173,8 @@ export class Jobserver implements Budget {
 /** A jobserver made when the first task needs a slot: a build with nothing to do never makes one. */
 export class LazyJobserver implements Budget {
   private made: Jobserver | undefined;
+  private making: Promise<Jobserver> | undefined;
+  private closed = false;
 
   constructor(
     /** Gives the FIFO's name when it is made. */
@@ -188,8 +187,14 @@ export class LazyJobserver implements Budget {
     return this.made;
   }
 
-  acquire(signal?: AbortSignal): Promise<void> {
-    this.made ??= Jobserver.create(this.fifo(), this.size);
+  async acquire(signal?: AbortSignal): Promise<void> {
+    if (!this.made) {
+      this.making ??= Jobserver.create(this.fifo(), this.size);
+      const made = await this.making;
+      // Closed while it was being made: nobody else would close it.
+      if (this.closed) made.close();
+      this.made = made;
+    }
     return this.made.acquire(signal);
   }
 
@@ -198,6 +203,7 @@ export class LazyJobserver implements Budget {
   }
 
   close(): void {
+    this.closed = true;
     this.made?.close();
   }
 }

@@ -8,7 +8,8 @@ import { constants } from 'node:os';
  * The spawner answers with lines: `S <id> <pid> <start>` once a step has run for a moment
  * (`start` is when the process started, field 22 of /proc/<pid>/stat, or `-` when that cannot be
  * read), and `E <id> <wait status>` once it has exited; a step that ends within that moment, or
- * could not be started, has only its `E` line.
+ * could not be started, has only its `E` line. A spawner started to make the jobserver's FIFO
+ * first says `J` once it has, or `J <why>` when it could not (and exits).
  */
 export interface SpawnRequest {
   readonly id: number;
@@ -46,7 +47,8 @@ export function encodeRequest(request: SpawnRequest): Buffer {
 
 export type SpawnAnswer =
   | { readonly type: 'started'; readonly id: number; readonly pid: number; readonly start: string | undefined }
-  | { readonly type: 'exited'; readonly id: number; readonly exit: StepExit };
+  | { readonly type: 'exited'; readonly id: number; readonly exit: StepExit }
+  | { readonly type: 'fifo'; readonly error: string | undefined };
 
 export interface StepExit {
   /** Undefined when a signal ended it. */
@@ -69,5 +71,7 @@ export function parseAnswer(line: string): SpawnAnswer | undefined {
   if (started) return { type: 'started', id: Number(started[1]), pid: Number(started[2]), start: started[3] === '-' ? undefined : started[3] };
   const exited = /^E (\d+) (\d+)$/.exec(line);
   if (exited) return { type: 'exited', id: Number(exited[1]), exit: decodeWaitStatus(Number(exited[2])) };
+  const fifo = /^J(?: (.+))?$/.exec(line);
+  if (fifo) return { type: 'fifo', error: fifo[1] };
   return undefined;
 }

@@ -48,11 +48,13 @@ static void *grow(void *block, size_t size) {
 }
 
 static void answer(const char *format, ...) {
-  char line[128];
+  char line[4096];
   va_list args;
   va_start(args, format);
   int length = vsnprintf(line, sizeof line, format, args);
   va_end(args);
+  if (length < 0) return;
+  if ((size_t)length >= sizeof line) length = sizeof line - 1;
   if (answers_length + length + 1 > answers_size) {
     answers_size = 2 * (answers_length + length + 1);
     answers = grow(answers, answers_size);
@@ -281,7 +283,46 @@ static long tell_running(void) {
 
 static void on_child(int signal) { (void)signal; }
 
-int main(void) {
+static void move_fd(int from, int to) {
+  if (from == to) return;
+  dup2(from, to);
+  close(from);
+}
+
+/*
+ * The jobserver's FIFO, made here because node has no mkfifo(3) and a process of its own for it
+ * cost every build a fork of node. Its ends are held as descriptors 3 (read, blocking, as make
+ * expects) and 4 (write) for the steps; node opens its own ends by the name once told "J", then
+ * removes the name. "J <why>" says it could not be made.
+ */
+static void make_jobserver_fifo(const char *fifo) {
+  if (mkfifo(fifo, 0600) < 0) {
+    answer("J cannot make the jobserver's FIFO %s: %s", fifo, strerror(errno));
+    send_answers();
+    exit(1);
+  }
+  /* Read end first and without blocking: no writer is there yet. */
+  int read_end = open(fifo, O_RDONLY | O_NONBLOCK);
+  int write_end = read_end < 0 ? -1 : open(fifo, O_WRONLY);
+  if (write_end < 0) {
+    answer("J cannot open the jobserver's FIFO %s: %s", fifo, strerror(errno));
+    unlink(fifo);
+    send_answers();
+    exit(1);
+  }
+  fcntl(read_end, F_SETFL, fcntl(read_end, F_GETFL) & ~O_NONBLOCK);
+  /* Out of the way of 3 and 4 first, whichever numbers open gave them. */
+  int high_read = fcntl(read_end, F_DUPFD, 10), high_write = fcntl(write_end, F_DUPFD, 10);
+  close(read_end);
+  close(write_end);
+  move_fd(high_read, 3);
+  move_fd(high_write, 4);
+  answer("J");
+  send_answers();
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--jobserver-fifo") == 0) make_jobserver_fifo(argv[2]);
   /* SIGCHLD only while waiting for input, so an exit between two waits cannot be missed. */
   sigset_t child, waiting;
   sigemptyset(&child);

@@ -31,25 +31,31 @@ export interface SpawnedStep {
 }
 
 /**
- * One spawner process (see SPAWNER_SCRIPT) and the steps it runs for us. It keeps node alive only
- * while a step is in its care, and goes once its descriptors' owner closes it or node exits.
+ * One spawner process (see spawner-source.ts) and the steps it runs for us. It keeps node alive
+ * only while a step is in its care (or the jobserver's FIFO is being made), and goes once its
+ * descriptors' owner closes it or node exits.
  */
 class Spawner {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private buffered = '';
   private lost: Error | undefined;
+  private fifoWaiter: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  /** Resolves once the jobserver's FIFO is made, for a spawner started to make it. */
+  readonly fifoMade: Promise<void>;
 
   constructor(
     private readonly stdin: Writable,
     private readonly stdout: Readable,
     private readonly unrefAll: (referenced: boolean) => void,
+    makesFifo: boolean,
   ) {
+    this.fifoMade = makesFifo ? new Promise((resolve, reject) => (this.fifoWaiter = { resolve, reject })) : Promise.resolve();
     stdout.setEncoding('utf8');
     stdout.on('data', (text: string) => this.receive(text));
     stdout.on('close', () => this.loseAll(new SpawnerError('the step spawner exited with steps in its care')));
     stdin.on('error', (error: Error) => this.loseAll(new SpawnerError(`cannot talk to the step spawner: ${error.message}`, { cause: error })));
-    unrefAll(false);
+    unrefAll(makesFifo);
   }
 
   run(request: Omit<SpawnRequest, 'id'>): SpawnedStep {
@@ -85,6 +91,10 @@ class Spawner {
     while ((newline = this.buffered.indexOf('\n')) >= 0) {
       const answer = parseAnswer(this.buffered.slice(0, newline));
       this.buffered = this.buffered.slice(newline + 1);
+      if (answer?.type === 'fifo') {
+        this.fifoAnswered(answer.error === undefined ? undefined : new SpawnerError(answer.error));
+        continue;
+      }
       const waiting = answer && this.pending.get(answer.id);
       if (!answer || !waiting) continue;
       if (answer.type === 'started') {
@@ -97,8 +107,18 @@ class Spawner {
     }
   }
 
+  private fifoAnswered(error: Error | undefined): void {
+    const waiter = this.fifoWaiter;
+    if (!waiter) return;
+    this.fifoWaiter = undefined;
+    if (error) waiter.reject(error);
+    else waiter.resolve();
+    if (this.pending.size === 0) this.unrefAll(false);
+  }
+
   private loseAll(error: Error): void {
     this.lost ??= error;
+    this.fifoAnswered(new SpawnerError('the step spawner exited before it made the jobserver\'s FIFO'));
     for (const waiting of this.pending.values()) waiting.onLost(error);
     this.pending.clear();
     this.unrefAll(false);
@@ -112,13 +132,14 @@ class Spawner {
 /** Spawners by the descriptors their steps may inherit ('' for none). */
 const spawners = new Map<string, Promise<Spawner>>();
 
-async function startSpawner(fds: readonly number[]): Promise<Spawner> {
+async function startSpawner(fds: readonly number[], jobserverFifo?: string): Promise<Spawner> {
   const binary = await spawnerBinary();
   // Node's own spawn: the spawner needs raw pipes and nothing of what execa adds, and starting it
   // is on the way to a build's first step, which then need not wait for execa to load.
   // Its own process group: a Ctrl-C reaches us, and we end the steps; it must not end the spawner
   // that reports their exits first.
-  const child = childProcess().spawn(binary, [], { stdio: ['pipe', 'pipe', 'inherit', ...fds], detached: true });
+  const args = jobserverFifo === undefined ? [] : ['--jobserver-fifo', jobserverFifo];
+  const child = childProcess().spawn(binary, args, { stdio: ['pipe', 'pipe', 'inherit', ...fds], detached: true });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (error) => reject(new SpawnerError(`cannot start the step spawner ${binary}: ${error.message}`, { cause: error })));
@@ -127,12 +148,37 @@ async function startSpawner(fds: readonly number[]): Promise<Spawner> {
   child.on('error', () => undefined);
   const stdin = child.stdin!;
   const stdout = child.stdout!;
-  return new Spawner(stdin, stdout, (referenced) => {
-    for (const handle of [child, stdin as unknown as Socket, stdout as unknown as Socket]) {
-      if (referenced) handle.ref?.();
-      else handle.unref?.();
-    }
-  });
+  const spawner = new Spawner(
+    stdin,
+    stdout,
+    (referenced) => {
+      for (const handle of [child, stdin as unknown as Socket, stdout as unknown as Socket]) {
+        if (referenced) handle.ref?.();
+        else handle.unref?.();
+      }
+    },
+    jobserverFifo !== undefined,
+  );
+  await spawner.fifoMade;
+  return spawner;
+}
+
+/**
+ * Makes the jobserver's FIFO `fifo` through a spawner that keeps its ends as 3 and 4 for its
+ * steps (node has no mkfifo(3); see spawner-source.ts). `open` opens the jobserver's own ends
+ * while the name is there and returns the two that steps inherit: that spawner then serves the
+ * steps spawnStep is given those for, and one started after it died is handed them.
+ */
+export async function makeJobserverFifo(fifo: string, open: () => readonly number[]): Promise<void> {
+  const spawner = await startSpawner([], fifo);
+  let fds;
+  try {
+    fds = open();
+  } catch (error) {
+    spawner.close();
+    throw error;
+  }
+  spawners.set(fds.join(','), Promise.resolve(spawner));
 }
 
 /** Hands a step to the spawner whose steps inherit `fds` (the jobserver's), started on first use. */

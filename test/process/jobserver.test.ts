@@ -1,7 +1,8 @@
-import { readSync } from 'node:fs';
+import { existsSync, readFileSync, readSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CounterBudget } from '../../src/process/budget.js';
-import { Jobserver } from '../../src/process/jobserver.js';
+import { Jobserver, JobserverError } from '../../src/process/jobserver.js';
+import { spawnStep } from '../../src/process/spawner.js';
 import { acquireLock } from '../../src/process/lock.js';
 import { tempDir } from '../support/tmp.js';
 import { writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import path from 'node:path';
 
 describe('job budgets', () => {
   it('the jobserver hands out exactly its size in tokens and takes them back', async () => {
-    const server = Jobserver.create(path.join(await tempDir(), 'fifo'), 3);
+    const server = await Jobserver.create(path.join(await tempDir(), 'fifo'), 3);
     try {
       for (let i = 0; i < 3; i++) await server.acquire();
       const controller = new AbortController();
@@ -25,7 +26,7 @@ describe('job budgets', () => {
   });
 
   it('restores tokens a killed make lost once no task holds a slot', async () => {
-    const server = Jobserver.create(path.join(await tempDir(), 'fifo'), 2);
+    const server = await Jobserver.create(path.join(await tempDir(), 'fifo'), 2);
     try {
       await server.acquire();
       // A make that takes a token through the child descriptor and dies with it.
@@ -41,7 +42,7 @@ describe('job budgets', () => {
   });
 
   it('hands a slot given back to the next task or, when no task takes it at once, to the pipe: never to both', async () => {
-    const server = Jobserver.create(path.join(await tempDir(), 'fifo'), 1);
+    const server = await Jobserver.create(path.join(await tempDir(), 'fifo'), 1);
     try {
       await server.acquire();
       server.release();
@@ -63,14 +64,24 @@ describe('job budgets', () => {
 
   it('says in one line why its FIFO cannot be made', async () => {
     const missing = path.join(await tempDir(), 'no-such-folder', 'fifo');
-    expect(() => Jobserver.create(missing, 2)).toThrow(/^cannot make the jobserver's FIFO .*no-such-folder\/fifo: mkfifo: .*No such file or directory/);
-    const saved = process.env.PATH;
-    const empty = await tempDir();
-    process.env.PATH = empty;
+    await expect(Jobserver.create(missing, 2)).rejects.toThrow(JobserverError);
+    await expect(Jobserver.create(missing, 2)).rejects.toThrow(/^cannot make the jobserver's FIFO .*no-such-folder\/fifo: No such file or directory$/);
+  });
+
+  it('gives its steps the ends of its FIFO as 3 and 4, through the spawner that made it, and leaves no name behind', async () => {
+    const dir = await tempDir();
+    const fifo = path.join(dir, 'fifo');
+    const server = await Jobserver.create(fifo, 2);
     try {
-      expect(() => Jobserver.create(path.join(empty, 'fifo'), 2)).toThrow(/: mkfifo is not installed \(Debian package coreutils\)$/);
+      expect(existsSync(fifo)).toBe(false);
+      await server.acquire();
+      // What a make does: a token read from 3 for a second job, written back to 4 when it is done.
+      const step = await spawnStep({ argv: ['sh', '-c', 'head -c 1 <&3 > token && printf + >&4'], cwd: dir, logFile: path.join(dir, 'x.log'), note: '', folders: [], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } }, server.childStdio);
+      expect(await step.exited).toEqual({ exitCode: 0, signal: undefined });
+      expect(readFileSync(path.join(dir, 'token'), 'utf8')).toBe('+');
+      await server.acquire();
     } finally {
-      process.env.PATH = saved;
+      server.close();
     }
   });
 

@@ -6,8 +6,11 @@ import { sha256 } from '../support/faults.js';
 import { runOnFakeHost } from '../support/fake-host.js';
 import { tempDir } from '../support/tmp.js';
 
-/** What the script and the CLI under it run on the fake host, besides the fakes. */
-const TOOLS = ['sed', 'sort', 'paste', 'mkdir', 'cat', 'rm', 'ls', 'git', 'tar', 'gzip', 'sh', 'uname', 'nproc', 'df', 'mkfifo', 'find', 'xz', 'patch'];
+/**
+ * What the script and the CLI under it run on the fake host, besides the fakes: cc (with as and
+ * ld) builds the step spawner, which every build with a task that takes a job slot starts.
+ */
+const TOOLS = ['sed', 'sort', 'paste', 'mkdir', 'cat', 'rm', 'ls', 'git', 'tar', 'gzip', 'sh', 'uname', 'nproc', 'df', 'cc', 'as', 'ld', 'find', 'xz', 'patch'];
 
 /**
  * A toolchain of two git pins whose repositories are on a loopback port nobody listens on, as
