@@ -36,13 +36,14 @@ async function noop(rounds) {
   return summarize('no-op rebuild, 500 synthetic recipes (1000 tasks)', samples, 'ms', { note: `vs ${other}` });
 }
 
+/** Every task run, as in scheduler.mjs: no artifact cache, which would restore them from the second round on. */
 async function scheduler(rounds, nodes, name) {
   const s = sides(nodes);
   const samples = await compare({
     rounds,
     prepare: (side) => rmSync(path.join(s[side].dir, 'work'), { recursive: true, force: true }),
-    ours: () => run(CLI, [...s.ours.args]),
-    theirs: () => run(other, [...s.theirs.args]),
+    ours: () => run(CLI, [...s.ours.args, '--no-artifact-cache']),
+    theirs: () => run(other, [...s.theirs.args, '--no-artifact-cache']),
   });
   return summarize(name, samples, 'ms', { note: `vs ${other}` });
 }

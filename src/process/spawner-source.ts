@@ -88,10 +88,11 @@ static size_t running_count, running_size;
 /*
  * How long a step runs before node is told it runs: one that ends sooner is only said to have
  * ended, which spares node a wake-up and the two lines of its record of running steps for each
- * of the many tiny steps a graph can have. A run killed within it leaves such a step unrecorded,
- * as it already could between a fork and the record.
+ * of the many tiny steps a graph can have (long enough for a step that does next to nothing to
+ * end first on a busy virtual machine). A run killed within it leaves such a step unrecorded, as
+ * it already could between a fork and the record.
  */
-static const long TELL_AFTER_NS = 2000000;
+static const long TELL_AFTER_NS = 5000000;
 
 static void reap(void) {
   int status;
