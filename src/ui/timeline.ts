@@ -63,8 +63,7 @@ interface Drawing {
   readonly totalMs: number;
 }
 
-function prepare(timeline: BuildTimeline): Drawing {
-  const path = runCriticalPath(timeline);
+function prepare(timeline: BuildTimeline, path: readonly CriticalLink[]): Drawing {
   const totalMs = Math.max(1, timeline.endMs, ...timeline.tasks.filter(isTimed).map((task) => task.endMs));
   return {
     timeline,
@@ -249,14 +248,23 @@ function summaryText(timeline: BuildTimeline): string {
   return `build ${timeline.outcome} in ${formatDuration(timeline.endMs)} with -j ${timeline.jobs}, started ${timeline.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}: ${parts.join(', ')}`;
 }
 
-/** The chart alone, a whole SVG document (`timeline --format svg`, and the body of the HTML page). */
-export function renderTimelineSvg(timeline: BuildTimeline): string {
-  const d = prepare(timeline);
+/**
+ * The chart alone, a whole SVG document (`timeline --format svg`, and the body of the HTML page,
+ * which has the critical path already).
+ */
+export function renderTimelineSvg(timeline: BuildTimeline, path = runCriticalPath(timeline)): string {
+  const d = prepare(timeline, path);
   const rowsBottom = rowTop(timeline.recipes.length);
   const stripY = rowsBottom + 14;
   const height = stripY + STRIP_HEIGHT + 26;
+  const tasksOf = new Map<string, TimelineTask[]>();
+  for (const task of timeline.tasks) {
+    const tasks = tasksOf.get(task.recipe);
+    if (tasks) tasks.push(task);
+    else tasksOf.set(task.recipe, [task]);
+  }
   const rows = timeline.recipes.map((recipe, row) => {
-    const tasks = timeline.tasks.filter((task) => task.recipe === recipe);
+    const tasks = tasksOf.get(recipe) ?? [];
     const onPath = tasks.some((task) => d.critical.has(task.id));
     const unseen = tasks.filter((task) => !isTimed(task)).map((task) => `${task.kind} ${task.status.replace('-', ' ')}`);
     const timed = tasks.filter(isTimed);
@@ -331,7 +339,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 <body>
 <h1>hermit-toolchain build timeline</h1>
 <p class="muted">One row per recipe, its tasks as bars over wall time; hatched: the time a task was ready but waited (in the queue, then for a job slot). Outlined and linked: the critical path. Hover a bar for its times.</p>
-${renderTimelineSvg(timeline)}
+${renderTimelineSvg(timeline, path)}
 <h2>Critical path: ${path.length} tasks, ${escapeXml(formatDuration(pathRun))} running and ${escapeXml(formatDuration(pathWait))} waiting</h2>
 <p class="muted">The chain of tasks that decided when this run ended. It ends at the task that finished last; from each task it goes back to whatever its start waited for last: its dependency that finished last, or, when it waited for a job slot, the task that gave back the last slot before it started.</p>
 <table>
