@@ -68,8 +68,8 @@ export interface GroupWatcher {
  */
 export async function runStep(argv: readonly string[], options: RunOptions): Promise<void> {
   // Small synchronous writes: cheaper than a thread-pool round trip, and they keep log order. The
-  // step's process makes the log and writes what runs (see SPAWNER_SCRIPT); a step that never
-  // ran leaves these lines in a log made here.
+  // step's process makes the log and writes what runs, and the spawner the line of a step that
+  // succeeded (see spawner-source.ts); a step that never ran leaves these lines in a log made here.
   const note = (line: string): void => {
     try {
       appendFileSync(options.logFile, `${line}\n`);
@@ -117,12 +117,9 @@ export async function runStep(argv: readonly string[], options: RunOptions): Pro
     if (pid !== undefined) options.group?.ended(pid);
     options.signal?.removeEventListener('abort', onAbort);
   }
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (exit.exitCode === 0) {
-    note(`=> ok after ${seconds}s`);
-    return;
-  }
-  note(`=> ${explainExit(exit.exitCode, exit.signal)} after ${seconds}s`);
+  // The spawner has written the line of a step that succeeded (see SpawnAnswer).
+  if (exit.exitCode === 0) return;
+  note(`=> ${explainExit(exit.exitCode, exit.signal)} after ${((Date.now() - started) / 1000).toFixed(1)}s`);
   throw new StepFailure(argv, exit.exitCode, exit.signal);
 }
 

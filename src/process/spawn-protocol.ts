@@ -8,7 +8,8 @@ import { constants } from 'node:os';
  * The spawner answers with lines: `S <id> <pid> <start>` once a step has run for a moment
  * (`start` is when the process started, field 22 of /proc/<pid>/stat, or `-` when that cannot be
  * read), and `E <id> <wait status>` once it has exited; a step that ends within that moment, or
- * could not be started, has only its `E` line. A spawner started to make the jobserver's FIFO
+ * could not be started, has only its `E` line. Before it says a step exited with 0, it appends
+ * `=> ok after <seconds>s` to the step's log (how else a step ended, node explains there). A spawner started to make the jobserver's FIFO
  * first says `J` once it has, or `J <why>` when it could not (and exits).
  */
 export interface SpawnRequest {

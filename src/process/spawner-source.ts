@@ -82,6 +82,8 @@ static struct step {
   /* When it was forked (monotonic), and whether node has been told it runs. */
   struct timespec forked;
   int told;
+  /* Where its output goes, for the line that says it succeeded. */
+  char *log;
 } *running;
 static size_t running_count, running_size;
 
@@ -94,13 +96,33 @@ static size_t running_count, running_size;
  */
 static const long TELL_AFTER_NS = 5000000;
 
+static long nanoseconds_since(const struct timespec *then) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - then->tv_sec) * 1000000000L + (now.tv_nsec - then->tv_nsec);
+}
+
+/*
+ * The line that ends the log of a step that exited with 0, written here rather than by node,
+ * whose thread has every step's turn to take; node explains any other ending itself. Written
+ * before the answer, so that node finds it once it hears of the exit.
+ */
+static void log_success(const struct step *step) {
+  int log = open(step->log, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (log < 0) return;
+  dprintf(log, "=> ok after %.1fs\n", nanoseconds_since(&step->forked) / 1e9);
+  close(log);
+}
+
 static void reap(void) {
   int status;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
     for (size_t i = 0; i < running_count; i++) {
       if (running[i].pid != pid) continue;
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) log_success(&running[i]);
       answer("E %s %d", running[i].id, status);
+      free(running[i].log);
       running[i] = running[--running_count];
       break;
     }
@@ -244,6 +266,7 @@ static void start(char *body, size_t length) {
   snprintf(step->id, sizeof step->id, "%s", id);
   clock_gettime(CLOCK_MONOTONIC, &step->forked);
   step->told = 0;
+  step->log = strdup(log_file);
 done:
   free(envp);
   free(fields);
@@ -251,12 +274,6 @@ done:
 malformed:
   fputs("hermit-toolchain spawner: a request it cannot read\n", stderr);
   exit(2);
-}
-
-static long nanoseconds_since(const struct timespec *then) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (now.tv_sec - then->tv_sec) * 1000000000L + (now.tv_nsec - then->tv_nsec);
 }
 
 /*

@@ -47,7 +47,7 @@ export async function isUpToDate(ctx: BuildContext, task: PlannedTask, key: stri
 
 /**
  * Runs one task, its log started afresh: a previous run's log is emptied, and the task's first
- * line makes a new one (for a step, the step's own process does: see SPAWNER_SCRIPT). What it
+ * line makes a new one (for a step, the step's own process does: see spawner-source.ts). What it
  * means for the task state is the engine's.
  */
 export async function runTask(ctx: BuildContext, task: PlannedTask, signal: AbortSignal): Promise<void> {

@@ -23,7 +23,9 @@ describe('the step spawner', () => {
     const exits = await Promise.all(steps.map((step) => step.exited));
     expect(exits).toEqual([{ exitCode: 0, signal: undefined }, { exitCode: 0, signal: undefined }]);
     const lines = readFileSync(log, 'utf8').trim().split('\n').sort();
-    expect(lines).toEqual(['$ step 1', '$ step 2', ...['in', 'in', 'read 1', 'read 1'].map((start) => (start === 'in' ? `in ${dir}/obj ONLY=x y HOME=unset` : start))]);
+    // Each step's line, then the spawner's once it has exited with 0.
+    expect(lines.filter((line) => !line.startsWith('=> '))).toEqual(['$ step 1', '$ step 2', ...['in', 'in', 'read 1', 'read 1'].map((start) => (start === 'in' ? `in ${dir}/obj ONLY=x y HOME=unset` : start))]);
+    expect(lines.filter((line) => line.startsWith('=> '))).toEqual([expect.stringMatching(/^=> ok after 0\.[2-9]s$/), expect.stringMatching(/^=> ok after 0\.[2-9]s$/)]);
     expect(statSync(path.join(dir, 'image', 'r')).isDirectory()).toBe(true);
   });
 
@@ -36,6 +38,8 @@ describe('the step spawner', () => {
     expect(await run(['no-such-command-here'])).toEqual({ exitCode: 127, signal: undefined });
     expect(await run(['true'])).toEqual({ exitCode: 0, signal: undefined });
     expect(readFileSync(log, 'utf8')).toMatch(/^cannot run no-such-command-here: No such file or directory$/m);
+    // The spawner ends the log of the one that succeeded; the others are node's to explain.
+    expect(readFileSync(log, 'utf8').match(/^=> .*$/gm)).toEqual([expect.stringMatching(/^=> ok after \d+\.\ds$/)]);
     // Its folders made with their parents, or 127 and why not.
     const deep = path.join(dir, 'a', 'b', 'c');
     expect(await (await spawnStep({ argv: ['true'], cwd: deep, logFile: path.join(dir, 'x', 'y', 'z.log'), note: '', folders: [path.join(dir, 'd', 'e')], env }, [])).exited).toEqual({ exitCode: 0, signal: undefined });
@@ -56,7 +60,7 @@ describe('the step spawner', () => {
       const probe = ['sh', '-c', 'for fd in 3 4; do if [ -e /proc/self/fd/$fd ]; then echo "$fd open"; else echo "$fd closed"; fi; done'];
       await (await spawnStep({ argv: probe, cwd: dir, logFile: log, note: '', folders: [], env }, [read, write])).exited;
       await (await spawnStep({ argv: probe, cwd: dir, logFile: log, note: '', folders: [], env }, [])).exited;
-      expect(readFileSync(log, 'utf8')).toBe('3 open\n4 open\n3 closed\n4 closed\n');
+      expect(readFileSync(log, 'utf8').replace(/^=> ok after .*\n/gm, '')).toBe('3 open\n4 open\n3 closed\n4 closed\n');
     } finally {
       closeSpawner([read, write]);
       closeSync(read);
