@@ -90,23 +90,26 @@ export function perBuild<T>(memos: WeakMap<BuildContext, T>, ctx: BuildContext, 
 
 /**
  * A recipe's placeholder values and needs, by build context: they stay the same for a whole
- * build, and every check and every step task of the recipe expands with them.
+ * build, and every check and every step task of the recipe expands with them. The needs are
+ * found only for a recipe that names another's source (`{src:OTHER}`), which few do: in a deep
+ * graph, walking every recipe's needs was most of a no-op's planning.
  */
-const scopeBases = new WeakMap<BuildContext, Map<string, { readonly values: PlaceholderValues; readonly needs: ReadonlySet<string> }>>();
+const scopeBases = new WeakMap<BuildContext, Map<string, { readonly values: PlaceholderValues; needs?: ReadonlySet<string> }>>();
 
 function expandScope(ctx: BuildContext, recipe: Recipe): (step: string) => ExpandScope {
   const bases = perBuild(scopeBases, ctx, () => new Map());
   let base = bases.get(recipe.name);
   if (!base) {
-    base = { values: placeholderValues(ctx, recipe), needs: new Set(transitiveNeeds(ctx.toolchain.recipes, recipe.name).map((r) => r.name)) };
+    base = { values: placeholderValues(ctx, recipe) };
     bases.set(recipe.name, base);
   }
-  const { values, needs } = base;
+  const known = base;
+  const needs = (): ReadonlySet<string> => (known.needs ??= new Set(transitiveNeeds(ctx.toolchain.recipes, recipe.name).map((r) => r.name)));
   return (step) => ({
     recipe: recipe.name,
     step,
-    values,
-    sourceOf: (other) => (needs.has(other) ? ctx.layout.src(other) : undefined),
+    values: known.values,
+    sourceOf: (other) => (needs().has(other) ? ctx.layout.src(other) : undefined),
   });
 }
 
