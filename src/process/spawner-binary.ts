@@ -18,7 +18,7 @@ export function spawnerBinaryPath(cacheDir = defaultCacheDir()): string {
   return path.join(cacheDir, 'spawner', `spawner-${key}`);
 }
 
-/** Built once per machine (and source) with the host's C compiler, which every build needs anyway. */
+/** This process's answers by file: each spawner it starts asks, and a failure is asked again. */
 const built = new Map<string, Promise<string>>();
 
 /**
