@@ -109,24 +109,12 @@ export function orderRecipes(recipes: ReadonlyMap<string, Recipe>, selected: rea
   return order;
 }
 
-/**
- * Transitive needs of a recipe in dependency order (the stage is built in this order). Kept per
- * recipe set: a deep graph asks for every recipe's more than once, each a walk of all it needs.
- */
-export function transitiveNeeds(recipes: ReadonlyMap<string, Recipe>, name: string): readonly Recipe[] {
-  let known = needsOf.get(recipes);
-  if (!known) needsOf.set(recipes, (known = new Map()));
-  let needs = known.get(name);
-  if (!needs) {
-    const recipe = recipes.get(name);
-    if (!recipe) throw new PlanError(`no recipe named "${name}"`);
-    needs = orderRecipes(recipes, recipe.needs);
-    known.set(name, needs);
-  }
-  return needs;
+/** Transitive needs of a recipe in dependency order (the stage is built in this order). */
+export function transitiveNeeds(recipes: ReadonlyMap<string, Recipe>, name: string): Recipe[] {
+  const recipe = recipes.get(name);
+  if (!recipe) throw new PlanError(`no recipe named "${name}"`);
+  return orderRecipes(recipes, recipe.needs);
 }
-
-const needsOf = new WeakMap<ReadonlyMap<string, Recipe>, Map<string, readonly Recipe[]>>();
 
 /**
  * Expands recipes to tasks. Pure: reads nothing but the toolchain it is given. `overridden` names
