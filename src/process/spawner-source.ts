@@ -129,18 +129,23 @@ static void reap(void) {
   }
 }
 
+/* The folder a path is in, "" for none (a copy, to free or, in the child, to leave). */
+static char *parent_of(const char *path) {
+  char *dir = strdup(path);
+  size_t end = strlen(dir);
+  while (end > 1 && dir[end - 1] == '/') dir[--end] = '\0';
+  char *slash = strrchr(dir, '/');
+  if (slash && slash > dir) *slash = '\0';
+  else *dir = '\0';
+  return dir;
+}
+
 /* mkdir -p, trying the folder itself first: usually it or its parent is there. */
 static int make_folder(const char *dir) {
   if (*dir == '\0' || mkdir(dir, 0777) == 0 || errno == EEXIST) return 0;
   if (errno != ENOENT) return -1;
-  char *parent = strdup(dir);
-  char *slash = strrchr(parent, '/');
-  while (slash && slash > parent && slash[1] == '\0') slash = memrchr(parent, '/', slash - parent);
-  int made = 0;
-  if (slash && slash > parent) {
-    *slash = '\0';
-    made = make_folder(parent);
-  }
+  char *parent = parent_of(dir);
+  int made = make_folder(parent);
   free(parent);
   if (made < 0) return -1;
   return mkdir(dir, 0777) == 0 || errno == EEXIST ? 0 : -1;
@@ -153,15 +158,6 @@ static void step_failed(const char *format, ...) {
   vdprintf(STDERR_FILENO, format, args);
   va_end(args);
   _exit(127);
-}
-
-/* The folder a path is in (a copy the caller may leave: the child soon becomes the step). */
-static char *parent_of(const char *file) {
-  char *dir = strdup(file);
-  char *slash = strrchr(dir, '/');
-  if (slash && slash > dir) *slash = '\0';
-  else *dir = '\0';
-  return dir;
 }
 
 /* Field 22 of proc(5)'s stat, counted after the command name, which may hold spaces and parentheses. */
